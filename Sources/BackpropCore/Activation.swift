@@ -1,0 +1,50 @@
+/// An activation function f applied to a layer's net input: out = f(net).
+///
+/// Forward and backward live together. `backward` turns ∂E/∂out into ∂E/∂net, given the cached
+/// `net` and `out` of the forward pass, for a whole batch `(batch, units)` at once.
+public protocol Activation: Sendable {
+    /// The spec name, e.g. `sigmoid`; written to model.json.
+    var name: String { get }
+    /// Parameters worth recording beside the name (e.g. `alpha`), for model.json.
+    var parameters: [String: Double] { get }
+    /// out = f(net), (batch, units) -> (batch, units).
+    func forward(_ net: Matrix, into out: inout Matrix)
+    /// ∂E/∂net from ∂E/∂out, (batch, units) each.
+    func backward(net: Matrix, out: Matrix, outGradient: Matrix, into netGradient: inout Matrix)
+}
+
+/// An activation applied to each element on its own: f'(net) is all backward needs.
+public protocol ElementwiseActivation: Activation {
+    func value(_ x: Double) -> Double
+    /// f'(x), given y = f(x) so sigmoid and tanh can reuse it.
+    func derivative(x: Double, y: Double) -> Double
+}
+
+extension Activation {
+    public var parameters: [String: Double] { [:] }
+}
+
+extension ElementwiseActivation {
+    public func forward(_ net: Matrix, into out: inout Matrix) {
+        out.resize(rows: net.rows, columns: net.columns)
+        net.storage.withUnsafeBufferPointer { x in
+            out.storage.withUnsafeMutableBufferPointer { y in
+                for i in x.indices { y[i] = value(x[i]) }
+            }
+        }
+    }
+
+    public func backward(net: Matrix, out: Matrix, outGradient: Matrix, into netGradient: inout Matrix) {
+        netGradient.resize(rows: net.rows, columns: net.columns)
+        net.storage.withUnsafeBufferPointer { x in
+            out.storage.withUnsafeBufferPointer { y in
+                outGradient.storage.withUnsafeBufferPointer { g in
+                    netGradient.storage.withUnsafeMutableBufferPointer { d in
+                        // ∂E/∂net = ∂E/∂out · f'(net): the one extra factor each layer multiplies in.
+                        for i in x.indices { d[i] = g[i] * derivative(x: x[i], y: y[i]) }
+                    }
+                }
+            }
+        }
+    }
+}

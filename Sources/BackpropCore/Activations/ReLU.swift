@@ -1,0 +1,7 @@
+/// relu(x) = max(0, x); relu'(x) = 1 for x > 0, else 0 (0 at x = 0, as PyTorch).
+public struct ReLU: ElementwiseActivation {
+    public init() {}
+    public var name: String { "relu" }
+    @inline(__always) public func value(_ x: Double) -> Double { x > 0 ? x : 0 }
+    @inline(__always) public func derivative(x: Double, y: Double) -> Double { x > 0 ? 1 : 0 }
+}

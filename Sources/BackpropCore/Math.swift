@@ -1,0 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Thin, concrete wrappers over libm so the rest of the core reads like the maths.
+@inline(__always) func _exp(_ x: Double) -> Double { exp(x) }
+@inline(__always) func _log(_ x: Double) -> Double { log(x) }
+@inline(__always) func _log1p(_ x: Double) -> Double { log1p(x) }
+@inline(__always) func _tanh(_ x: Double) -> Double { tanh(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { cos(x) }
+@inline(__always) func _erf(_ x: Double) -> Double { erf(x) }
+@inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

@@ -1,0 +1,82 @@
+/// A dense row-major matrix of `Double`, the one numeric container of the core.
+///
+/// A batch of samples is a matrix of row vectors: `(batch, features)`. Storage is one flat,
+/// contiguous array so BLAS can read it directly and buffers can be reused between batches.
+public struct Matrix: Sendable, Equatable {
+    public private(set) var rows: Int
+    public private(set) var columns: Int
+    /// Row-major elements: element (r, c) is `storage[r * columns + c]`.
+    public var storage: [Double]
+
+    public init(rows: Int, columns: Int, repeating value: Double = 0) {
+        precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
+        self.rows = rows
+        self.columns = columns
+        self.storage = Array(repeating: value, count: rows * columns)
+    }
+
+    public init(rows: Int, columns: Int, storage: [Double]) {
+        precondition(storage.count == rows * columns, "storage does not match \(rows)x\(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.storage = storage
+    }
+
+    /// Builds a matrix from nested rows; every row must have the same length.
+    public init(_ nested: [[Double]]) {
+        let columns = nested.first?.count ?? 0
+        precondition(nested.allSatisfy { $0.count == columns }, "ragged rows")
+        self.init(rows: nested.count, columns: columns, storage: nested.flatMap { $0 })
+    }
+
+    @inlinable
+    public subscript(row: Int, column: Int) -> Double {
+        get { storage[row * columns + column] }
+        set { storage[row * columns + column] = newValue }
+    }
+
+    /// The rows as nested arrays, for output and tests.
+    public var nested: [[Double]] {
+        (0..<rows).map { r in Array(storage[(r * columns)..<((r + 1) * columns)]) }
+    }
+
+    public func row(_ index: Int) -> ArraySlice<Double> {
+        storage[(index * columns)..<((index + 1) * columns)]
+    }
+
+    /// Reshapes in place, keeping capacity; contents are unspecified afterwards unless the size is unchanged.
+    public mutating func resize(rows: Int, columns: Int) {
+        if rows * columns != storage.count {
+            storage = Array(repeating: 0, count: rows * columns)
+        }
+        self.rows = rows
+        self.columns = columns
+    }
+
+    /// The rows at `indices`, in that order: a mini-batch gathered from a dataset.
+    public func gatherRows(_ indices: ArraySlice<Int>, into result: inout Matrix) {
+        result.resize(rows: indices.count, columns: columns)
+        storage.withUnsafeBufferPointer { source in
+            result.storage.withUnsafeMutableBufferPointer { target in
+                var offset = 0
+                for index in indices {
+                    let start = index * columns
+                    for c in 0..<columns { target[offset + c] = source[start + c] }
+                    offset += columns
+                }
+            }
+        }
+    }
+
+    /// The contiguous rows `range`.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        Matrix(rows: range.count, columns: columns,
+               storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+    }
+
+    public mutating func fill(_ value: Double) {
+        storage.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices { buffer[i] = value }
+        }
+    }
+}
