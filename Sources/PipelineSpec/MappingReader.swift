@@ -1,0 +1,62 @@
+/// Reads a mapping key by key and, at `finish()`, rejects keys nobody asked for.
+///
+/// Every key asked through `optional` or `required` becomes a known name, so the "did you mean"
+/// of an unknown key comes from exactly the keys this stage reads:
+///
+///     let reader = try MappingReader(node, "training")
+///     let epochs = try reader.required("epochs").int("training.epochs")
+///     try reader.finish()   // "unknown key 'epochz' in 'training'; did you mean 'epochs'?"
+public final class MappingReader {
+    public let node: SpecNode
+    /// Names the mapping in messages ("training", "network.layers[0]").
+    public let what: String
+    private let entries: [(key: SpecNode, value: SpecNode)]
+    private var asked: [String] = []
+
+    /// Throws "expected a mapping for 'data', found a list" when `node` is not a mapping.
+    public init(_ node: SpecNode, _ what: String) throws {
+        guard case .mapping(let entries) = node.value else {
+            throw node.error("expected a mapping for '\(what)', found \(node.foundDescription)")
+        }
+        self.node = node
+        self.what = what
+        self.entries = entries
+    }
+
+    /// The value of `key`, or nil when the key is absent. A present key with a null value is
+    /// returned as that null node; callers decide what null means.
+    public func optional(_ key: String) -> SpecNode? {
+        if !asked.contains(key) { asked.append(key) }
+        return entries.first(where: { $0.key.scalarText == key })?.value
+    }
+
+    /// The value of `key`; "missing required key 'type' in 'data'" at the mapping when absent.
+    public func required(_ key: String) throws -> SpecNode {
+        guard let value = optional(key) else {
+            throw node.error("missing required key '\(key)' in '\(what)'")
+        }
+        return value
+    }
+
+    /// Marks keys as known without reading them (keys another reader handles).
+    public func allow(_ keys: [String]) {
+        for key in keys where !asked.contains(key) { asked.append(key) }
+    }
+
+    /// Throws at the first key that was never asked for, suggesting the nearest asked ones.
+    public func finish() throws {
+        for entry in entries {
+            let key = entry.key.scalarText ?? ""
+            guard !asked.contains(key) else { continue }
+            let message = "unknown key \(quote(key)) in '\(what)'"
+            if let suggestion = didYouMean(key, among: asked) {
+                throw entry.key.error(message + "; " + suggestion)
+            }
+            let known = asked.map { "'\($0)'" }.joined(separator: ", ")
+            throw entry.key.error(message, hint: asked.isEmpty ? nil : "known keys: \(known)")
+        }
+    }
+
+    /// The keys present, in order.
+    public var keys: [String] { entries.map { $0.key.scalarText ?? "" } }
+}
