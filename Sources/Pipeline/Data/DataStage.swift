@@ -1,0 +1,48 @@
+import BackpropCore
+
+/// Classification (targets one-hot over named classes) or regression (targets are values).
+public enum LearningTask: Sendable, Equatable {
+    case classification(classes: [String])
+    case regression
+
+    public var classNames: [String]? {
+        if case .classification(let classes) = self { return classes }
+        return nil
+    }
+}
+
+/// What a data stage hands the engine: samples stored once, split into parts.
+public struct LoadedData: Sendable {
+    public var training: Dataset
+    public var validation: Dataset?
+    public var test: Dataset?
+    public var task: LearningTask
+    /// One name per input column (for charts and metrics).
+    public var featureNames: [String]
+    /// Where the samples came from, for the run summary: "inline", a file path, ...
+    public var source: String
+
+    public init(training: Dataset, validation: Dataset? = nil, test: Dataset? = nil,
+                task: LearningTask, featureNames: [String], source: String) {
+        self.training = training
+        self.validation = validation
+        self.test = test
+        self.task = task
+        self.featureNames = featureNames
+        self.source = source
+    }
+}
+
+/// A data stage: reads its keys when built, loads the samples when asked.
+///
+/// Loading is separate from construction so `validate` can check a spec's keys first and the
+/// data afterwards, and so errors in data files (exit 65/66) differ from errors in the spec (64).
+public protocol DataStage: Sendable {
+    func load() throws -> LoadedData
+}
+
+extension Registry {
+    public static let data = PluginFamily<any DataStage>(.data, noun: "data source", [
+        Plugin(InlineData.self),
+    ])
+}

@@ -1,0 +1,57 @@
+import BackpropCore
+import PipelineSpec
+
+/// Samples written in the spec itself: `inputs` and `targets`, one row per sample.
+public struct InlineData: DataStage, StagePlugin {
+    public static let description = StageDescription(
+        name: "inline",
+        summary: "samples written in the spec: inputs and targets, one row per sample",
+        parameters: [
+            ParameterDescription("inputs", "list of rows", "input vectors, one per sample"),
+            ParameterDescription("targets", "list of rows", "target vectors, one per sample"),
+            ParameterDescription("task", "string", default: "auto",
+                                 "classification, regression, or auto (classification when every target row is one-hot, or a single 0/1)"),
+        ],
+        example: """
+        data:
+          type: inline
+          inputs: [[0.05, 0.10]]
+          targets: [[0.01, 0.99]]
+        """)
+
+    let dataset: Dataset
+    let task: LearningTask
+
+    public init(_ arguments: PluginArguments) throws {
+        let inputsNode = try arguments.required("inputs")
+        let targetsNode = try arguments.required("targets")
+        let inputs = try inputsNode.doubleMatrix("inputs")
+        let targets = try targetsNode.doubleMatrix("targets")
+        guard !inputs.isEmpty else { throw SpecError("'inputs' has no samples", at: inputsNode.location) }
+        guard inputs[0].count > 0 else { throw SpecError("'inputs' rows are empty", at: inputsNode.location) }
+        guard targets.count == inputs.count else {
+            throw SpecError("'targets' has \(targets.count) row\(targets.count == 1 ? "" : "s") but 'inputs' has \(inputs.count); give one target row per sample",
+                            at: targetsNode.location)
+        }
+        guard targets[0].count > 0 else { throw SpecError("'targets' rows are empty", at: targetsNode.location) }
+        dataset = Dataset(inputs: Matrix(inputs), targets: Matrix(targets))
+        let mode = try arguments.choice("task", ["auto", "classification", "regression"], default: "auto")
+        let width = targets[0].count
+        let looksLikeClasses = targets.allSatisfy { row in
+            width == 1 ? (row[0] == 0 || row[0] == 1) : (row.allSatisfy { $0 == 0 || $0 == 1 } && row.reduce(0, +) == 1)
+        }
+        if mode == "classification" && !looksLikeClasses {
+            throw SpecError("task classification needs one-hot target rows (or a single 0/1 column)", at: targetsNode.location)
+        }
+        if mode == "classification" || (mode == "auto" && looksLikeClasses) {
+            task = .classification(classes: width == 1 ? ["0", "1"] : (0..<width).map(String.init))
+        } else {
+            task = .regression
+        }
+    }
+
+    public func load() throws -> LoadedData {
+        LoadedData(training: dataset, task: task,
+                   featureNames: (1...dataset.featureCount).map { "x\($0)" }, source: "inline")
+    }
+}

@@ -1,0 +1,112 @@
+import BackpropCore
+import Foundation
+import PipelineSpec
+
+/// What the command line asks for.
+public struct RunRequest: Sendable {
+    public var specPath: String
+    /// `--set KEY.PATH=VALUE` arguments, applied in order before validation.
+    public var overrides: [String]
+    /// `--out DIR`: replaces the spec's `output_dir`.
+    public var outputDirectory: String?
+
+    public init(specPath: String, overrides: [String] = [], outputDirectory: String? = nil) {
+        self.specPath = specPath
+        self.overrides = overrides
+        self.outputDirectory = outputDirectory
+    }
+}
+
+/// A validated pipeline with its data loaded and its network built: ready to train.
+public struct PreparedRun {
+    public let definition: PipelineDefinition
+    public let data: LoadedData
+    public let network: Network
+    /// The generator after drawing the initial weights; training continues from it.
+    public let generator: SeededGenerator
+}
+
+/// How a run ended, for the command line's summary and exit code.
+public struct RunResult {
+    public let report: RunReport
+    public let outputDirectory: String
+
+    public var exitCode: ExitCode {
+        switch report.outcome.status {
+        case .completed, .stoppedEarly: return .success
+        case .diverged: return .trainingFailed
+        case .interrupted: return .interrupted
+        }
+    }
+}
+
+/// Runs a pipeline: spec → stages → training → outputs, all-or-nothing on disk.
+public enum Engine {
+    public static let version = "0.1.0"
+
+    /// Reads the spec, applies the overrides and decodes every stage (no data is read).
+    public static func load(_ request: RunRequest) throws -> PipelineDefinition {
+        try specErrors {
+            var root = try SpecLoader.load(path: request.specPath)
+            for argument in request.overrides {
+                try root.apply(try SpecOverride(parsing: argument))
+            }
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: request.specPath))).map { [UInt8]($0) } ?? []
+            return try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: sha256Hex(bytes),
+                                                 overrides: request.overrides)
+        }
+    }
+
+    /// Loads the data, checks it against the network, and draws the initial weights.
+    public static func prepare(_ definition: PipelineDefinition) throws -> PreparedRun {
+        let data = try definition.data.load()
+        try specErrors { try checkShapes(definition, data) }
+        var generator = SeededGenerator(seed: definition.seed)
+        let network = definition.network.build(using: &generator)
+        return PreparedRun(definition: definition, data: data, network: network, generator: generator)
+    }
+
+    static func checkShapes(_ definition: PipelineDefinition, _ data: LoadedData) throws {
+        let network = definition.network
+        if data.training.featureCount != network.inputs {
+            throw SpecError("network.inputs is \(network.inputs) but the data has \(data.training.featureCount) input column\(data.training.featureCount == 1 ? "" : "s")",
+                            at: network.inputsNode.location)
+        }
+        if let last = network.layers.last, data.training.targetCount != last.units {
+            throw SpecError("the output layer has \(last.units) unit\(last.units == 1 ? "" : "s") but the data has \(data.training.targetCount) target column\(data.training.targetCount == 1 ? "" : "s")",
+                            at: last.unitsNode.location)
+        }
+    }
+
+    /// Trains and writes every output into a staging folder beside the output folder, then
+    /// moves it into place. On failure before the move nothing at `outputDirectory` changes.
+    public static func run(_ prepared: PreparedRun, outputDirectory override: String? = nil,
+                           shouldStop: @escaping () -> Bool = { false },
+                           onEpoch: @escaping (EpochRecord) -> Void = { _ in }) throws -> RunResult {
+        let definition = prepared.definition
+        let target = override ?? definition.outputDirectory
+        let staging = try OutputFolder.stage(for: target)
+        do {
+            let training = definition.training
+            let options = TrainingOptions(epochs: training.epochs, batchSize: training.batchSize,
+                                          shuffle: training.shuffle,
+                                          measureAccuracy: prepared.data.task.classNames != nil)
+            let trainer = Trainer(network: prepared.network, loss: definition.loss, optimizer: training.optimizer,
+                                  schedule: definition.schedule, options: options, generator: prepared.generator)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let outcome = trainer.train(prepared.data.training, validation: prepared.data.validation,
+                                        shouldStop: shouldStop, onEpoch: onEpoch)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let report = RunReport(definition: definition, network: prepared.network, data: prepared.data,
+                                   outcome: outcome, trainingSeconds: seconds, version: version)
+            for output in definition.outputs {
+                try output.write(report, to: staging.path + "/" + output.file)
+            }
+            try staging.commit()
+            return RunResult(report: report, outputDirectory: target)
+        } catch {
+            staging.discard()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import BackpropCore
+import PipelineSpec
+
+/// Everything a finished (or stopped) run hands its outputs.
+public struct RunReport {
+    public let definition: PipelineDefinition
+    public let network: Network
+    public let data: LoadedData
+    public let outcome: TrainingOutcome
+    public let trainingSeconds: Double
+    public let version: String
+
+    /// PNG text chunks: provenance without timestamps, so a seeded spec gives identical bytes.
+    public var provenance: [(key: String, value: String)] {
+        [
+            ("Software", "bp-pipeline \(version)"),
+            ("Title", definition.name),
+            ("Source", definition.specPath),
+            ("bp-pipeline:spec-sha256", definition.specDigest),
+            ("bp-pipeline:seed", String(definition.seed)),
+        ]
+    }
+
+    /// The chart title: the spec's name.
+    public var title: String { definition.name }
+}
+
+/// An output stage writes one file into the run's (temporary) output folder.
+public protocol OutputStage: Sendable {
+    /// The file name inside the output folder.
+    var file: String { get }
+    func write(_ report: RunReport, to path: String) throws
+}
+
+extension Registry {
+    public static let outputs = PluginFamily<any OutputStage>(.output, noun: "output", [
+        Plugin(MetricsOutput.self),
+        Plugin(HistoryOutput.self),
+        Plugin(ModelOutput.self),
+    ])
+}
+
+extension PluginArguments {
+    /// The `file` key of an output: a plain name inside the output folder (no '..', not absolute).
+    func outputFile(default fallback: String, extension ext: String) throws -> String {
+        guard let node = optional("file") else { return fallback }
+        let file = try node.string("file")
+        let parts = file.split(separator: "/", omittingEmptySubsequences: false)
+        if file.isEmpty || file.hasPrefix("/") || parts.contains("..") || parts.contains("") || parts.contains(".") {
+            throw SpecError("'file' must be a file name inside the output folder, found '\(file)'", at: node.location)
+        }
+        if !file.lowercased().hasSuffix("." + ext) {
+            throw SpecError("'file' of \(pluginName) must end in .\(ext), found '\(file)'", at: node.location)
+        }
+        return file
+    }
+}

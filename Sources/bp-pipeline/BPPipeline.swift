@@ -1,0 +1,80 @@
+import ArgumentParser
+@preconcurrency import Glibc
+import Pipeline
+
+/// `bp-pipeline SPEC`: train from a YAML spec and write the outputs it declares.
+@main
+struct BPPipeline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bp-pipeline",
+        abstract: "Train neural networks by backpropagation from a YAML spec and chart what happened.",
+        discussion: """
+        Exit codes: 0 success, 1 training failed (diverged), 64 bad usage or invalid spec,
+        65 invalid data, 66 missing or unreadable input, 73 output cannot be written,
+        130/143 interrupted by SIGINT/SIGTERM.
+        """,
+        version: Engine.version,
+        subcommands: [Run.self, Validate.self, Plugins.self],
+        defaultSubcommand: Run.self)
+}
+
+/// Options shared by commands that read a spec.
+struct SpecOptions: ParsableArguments {
+    @Argument(help: "The pipeline spec (YAML).")
+    var spec: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a spec value before validation, e.g. training.epochs=100 (repeatable).",
+                                                         valueName: "KEY.PATH=VALUE"))
+    var overrides: [String] = []
+
+    var request: RunRequest { RunRequest(specPath: spec, overrides: overrides) }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train the pipeline and write its outputs (the default command).")
+
+    @OptionGroup var options: SpecOptions
+
+    @Option(help: ArgumentHelp("Write the outputs here instead of the spec's output_dir.", valueName: "DIR"))
+    var out: String?
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        try Terminal.exitOnError {
+            var request = options.request
+            request.outputDirectory = out
+            let definition = try Engine.load(request)
+            let prepared = try Engine.prepare(definition)
+            let progress = Progress(total: definition.training.epochs, enabled: !quiet && isatty(2) != 0)
+            let result = try Engine.run(prepared, outputDirectory: out, onEpoch: progress.update)
+            progress.finish()
+            if !quiet { Terminal.printSummary(result) }
+            if result.exitCode != .success { throw ExitCode(result.exitCode.rawValue) }
+        }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the spec and its data completely; train nothing.")
+
+    @OptionGroup var options: SpecOptions
+
+    func run() throws {
+        try Terminal.exitOnError {
+            let prepared = try Engine.prepare(try Engine.load(options.request))
+            let d = prepared.definition
+            print("\(d.specPath): ok: '\(d.name)', \(prepared.data.training.count) training samples, "
+                  + "\(prepared.network.layers.count) layers, \(prepared.network.parameterCount) parameters, \(d.outputs.count) outputs")
+        }
+    }
+}
+
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List every plugin by stage kind, with its parameters.")
+
+    func run() {
+        print(Terminal.catalogue(), terminator: "")
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import BackpropCore
+@preconcurrency import Glibc
+import Pipeline
+
+/// Everything the executable prints: errors, progress, the summary and the plugin list.
+enum Terminal {
+    /// Runs `body`; a PipelineError is printed to stderr and becomes its exit code.
+    static func exitOnError(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as PipelineError {
+            printError(error.description)
+            throw ExitCode(error.exitCode.rawValue)
+        }
+    }
+
+    static func printError(_ message: String) {
+        var text = message
+        if !text.hasSuffix("\n") { text += "\n" }
+        fputs(text, stderr)
+    }
+
+    static func printSummary(_ result: RunResult) {
+        let outcome = result.report.outcome
+        var line = "\(result.report.definition.name): \(outcome.status.rawValue) after \(outcome.history.count) epoch\(outcome.history.count == 1 ? "" : "s"), final loss \(outcome.finalLoss)"
+        if let accuracy = outcome.finalAccuracy { line += ", train accuracy \(percent(accuracy))" }
+        if let accuracy = outcome.finalValidationAccuracy { line += ", validation accuracy \(percent(accuracy))" }
+        print(line)
+        if let failure = outcome.failure { print("  \(failure)") }
+        print("  outputs: \(result.outputDirectory)/ (\(result.report.definition.outputs.map(\.file).joined(separator: ", ")))")
+    }
+
+    static func percent(_ x: Double) -> String {
+        let tenths = (x * 1000).rounded() / 10
+        return "\(tenths)%"
+    }
+
+    static func catalogue() -> String {
+        var out = ""
+        for family in Registry.catalogue() {
+            out += "\(family.kind.rawValue) (\(family.noun)):\n"
+            for plugin in family.plugins {
+                let names = ([plugin.name] + plugin.aliases).joined(separator: ", ")
+                out += "  \(names.padding(toLength: max(22, names.count + 2), withPad: " ", startingAt: 0))\(plugin.summary)\n"
+                for parameter in plugin.parameters {
+                    let fallback = parameter.defaultValue.map { " (default \($0))" } ?? " (required)"
+                    out += "      \(parameter.name): \(parameter.type)\(fallback) - \(parameter.summary)\n"
+                }
+            }
+            out += "\n"
+        }
+        return out
+    }
+}
+
+/// A progress line on stderr, only when stderr is a terminal; redrawn at most ~10 times a second.
+final class Progress {
+    let total: Int
+    let enabled: Bool
+    private var lastDraw: UInt64 = 0
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func update(_ record: EpochRecord) {
+        guard enabled else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let ms = UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+        guard ms - lastDraw >= 100 || record.epoch == total else { return }
+        lastDraw = ms
+        var line = "\repoch \(record.epoch)/\(total)  loss \(record.loss)"
+        if let v = record.validationLoss { line += "  val_loss \(v)" }
+        fputs(line + "\u{1B}[K", stderr)
+    }
+
+    func finish() {
+        if enabled { fputs("\r\u{1B}[K", stderr) }
+    }
+}
