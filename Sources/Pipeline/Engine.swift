@@ -59,9 +59,18 @@ public enum Engine {
 
     /// Loads the data, checks it against the network, and draws the initial weights.
     public static func prepare(_ definition: PipelineDefinition) throws -> PreparedRun {
-        let data = try definition.data.load()
+        var data = try definition.data.load()
         try specErrors { try checkShapes(definition, data) }
         var generator = SeededGenerator(seed: definition.seed)
+        if let fraction = definition.training.validationFraction {
+            guard data.validation == nil else {
+                throw PipelineError(.usage, "\(definition.specPath): error: 'training.validation' and the data's own validation part cannot both be given")
+            }
+            // A generator of its own, so the split does not shift the initial weights.
+            var splitter = SeededGenerator(seed: definition.seed ^ 0x5EED_5E11_7000_0001)
+            let classes = data.task.classNames != nil ? data.training.classIndices : nil
+            (data.training, data.validation) = data.training.split(holdingOut: fraction, classes: classes, using: &splitter)
+        }
         let network = definition.network.build(using: &generator)
         return PreparedRun(definition: definition, data: data, network: network, generator: generator)
     }
@@ -88,9 +97,7 @@ public enum Engine {
         let staging = try OutputFolder.stage(for: target)
         do {
             let training = definition.training
-            let options = TrainingOptions(epochs: training.epochs, batchSize: training.batchSize,
-                                          shuffle: training.shuffle,
-                                          measureAccuracy: prepared.data.task.classNames != nil)
+            let options = training.options(for: prepared.data.task)
             let trainer = Trainer(network: prepared.network, loss: definition.loss, optimizer: training.optimizer,
                                   schedule: definition.schedule, options: options, generator: prepared.generator)
             let start = DispatchTime.now().uptimeNanoseconds

@@ -1,0 +1,123 @@
+import BackpropCore
+import PipelineSpec
+
+/// One layer as the spec declares it, before weights are drawn.
+public struct LayerDefinition {
+    public let units: Int
+    public let activation: any Activation
+    public let activationName: String
+    public let weights: [[Double]]?
+    public let bias: [Double]?
+    public let initializer: (any Initializer)?
+    public let trainable: Bool
+    public let trainBias: Bool
+    /// The layer's mapping and its `units` value, for errors found later (shape checks).
+    public let node: SpecNode
+    public let unitsNode: SpecNode
+}
+
+/// `network:`: input width and the layers, l = 1, 2, ...
+public struct NetworkDefinition {
+    public let inputs: Int
+    public let inputsNode: SpecNode
+    public let initializer: any Initializer
+    public let layers: [LayerDefinition]
+
+    /// Builds the network: explicit `weights`/`bias` win, else the layer's or the network's
+    /// initialiser draws the weights from `generator` (layer by layer) and biases start at zero.
+    public func build(using generator: inout SeededGenerator) -> Network {
+        var fanIn = inputs
+        var built: [DenseLayer] = []
+        for (index, layer) in layers.enumerated() {
+            let weights: Matrix
+            if let explicit = layer.weights {
+                weights = Matrix(explicit)
+            } else {
+                let initializer = layer.initializer ?? self.initializer
+                weights = Matrix(rows: fanIn, columns: layer.units,
+                                 storage: initializer.weights(fanIn: fanIn, fanOut: layer.units, using: &generator))
+            }
+            built.append(DenseLayer(index: index + 1, weights: weights,
+                                    bias: layer.bias ?? Array(repeating: 0, count: layer.units),
+                                    activation: layer.activation,
+                                    trainWeights: layer.trainable, trainBias: layer.trainable && layer.trainBias))
+            fanIn = layer.units
+        }
+        return Network(inputCount: inputs, layers: built)
+    }
+}
+
+extension PipelineDefinition {
+    static func decodeNetwork(_ node: SpecNode, defaultActivation: (any Activation, String)?,
+                              context: SpecContext) throws -> NetworkDefinition {
+        let reader = try MappingReader(node, "network")
+        let inputsNode = try reader.required("inputs")
+        let inputs = try inputsNode.int("inputs")
+        guard inputs >= 1 else { throw SpecError("'inputs' must be at least 1, found \(inputs)", at: inputsNode.location) }
+        let trainBias = try reader.optional("train_bias").map { try $0.bool("train_bias") } ?? true
+        var initializer: any Initializer = XavierUniform()
+        if let node = reader.optional("init"), !node.isNull {
+            initializer = try Registry.initializers.make(from: node, context: context).product
+        }
+        let layersNode = try reader.required("layers")
+        let layerNodes = try layersNode.list("layers")
+        guard !layerNodes.isEmpty else { throw SpecError("'layers' is empty; a network needs at least one layer", at: layersNode.location) }
+        var layers: [LayerDefinition] = []
+        var fanIn = inputs
+        for (index, layerNode) in layerNodes.enumerated() {
+            let layer = try decodeLayer(layerNode, number: index + 1, fanIn: fanIn, networkTrainBias: trainBias,
+                                        defaultActivation: defaultActivation, context: context)
+            layers.append(layer)
+            fanIn = layer.units
+        }
+        try reader.finish()
+        return NetworkDefinition(inputs: inputs, inputsNode: inputsNode, initializer: initializer, layers: layers)
+    }
+
+    static func decodeLayer(_ node: SpecNode, number: Int, fanIn: Int, networkTrainBias: Bool,
+                            defaultActivation: (any Activation, String)?, context: SpecContext) throws -> LayerDefinition {
+        let reader = try MappingReader(node, "layer \(number)")
+        let unitsNode = try reader.required("units")
+        let units = try unitsNode.int("units")
+        guard units >= 1 else { throw SpecError("layer \(number): 'units' must be at least 1, found \(units)", at: unitsNode.location) }
+
+        var weights: [[Double]]?
+        if let weightsNode = reader.optional("weights"), !weightsNode.isNull {
+            let matrix = try weightsNode.doubleMatrix("weights")
+            let columns = matrix.first?.count ?? 0
+            guard matrix.count == fanIn && columns == units else {
+                throw SpecError("layer \(number): 'weights' must be \(fanIn)×\(units) (inputs to the layer × units, weights[j][k] from unit j to unit k), found \(matrix.count)×\(columns)",
+                                at: weightsNode.location)
+            }
+            weights = matrix
+        }
+        var bias: [Double]?
+        if let biasNode = reader.optional("bias"), !biasNode.isNull {
+            let values = try biasNode.doubles("bias")
+            guard values.count == units else {
+                throw SpecError("layer \(number): 'bias' must have \(units) value\(units == 1 ? "" : "s") (one per unit), found \(values.count)",
+                                at: biasNode.location)
+            }
+            bias = values
+        }
+        let activation: (any Activation, String)
+        if let activationNode = reader.optional("activation"), !activationNode.isNull {
+            activation = try Registry.activations.make(from: activationNode, context: context)
+        } else if let defaultActivation {
+            activation = defaultActivation
+        } else {
+            throw SpecError("layer \(number) names no activation and the spec has no top-level 'activation'",
+                            at: node.location, hint: "add 'activation: sigmoid' to the layer or at the top level")
+        }
+        var initializer: (any Initializer)?
+        if let initNode = reader.optional("init"), !initNode.isNull {
+            initializer = try Registry.initializers.make(from: initNode, context: context).product
+        }
+        let trainable = try reader.optional("trainable").map { try $0.bool("trainable") } ?? true
+        let trainBias = try reader.optional("train_bias").map { try $0.bool("train_bias") } ?? networkTrainBias
+        try reader.finish()
+        return LayerDefinition(units: units, activation: activation.0, activationName: activation.1,
+                               weights: weights, bias: bias, initializer: initializer,
+                               trainable: trainable, trainBias: trainBias, node: node, unitsNode: unitsNode)
+    }
+}

@@ -1,0 +1,41 @@
+import BackpropCore
+
+/// `metrics.json`: how the run ended and its final numbers.
+public struct MetricsOutput: OutputStage, StagePlugin {
+    public static let description = StageDescription(
+        name: "metrics", summary: "metrics.json: status, epochs, final_loss and, where they exist, accuracies and validation/test figures",
+        parameters: [ParameterDescription("file", "string", default: "metrics.json", "file name in the output folder")],
+        example: "- type: metrics\n  file: metrics.json")
+    public let file: String
+    public init(_ arguments: PluginArguments) throws { file = try arguments.outputFile(default: "metrics.json", extension: "json") }
+
+    public func write(_ report: RunReport, to path: String) throws {
+        try writeText(Self.json(report).serialized(), to: path)
+    }
+
+    static func json(_ report: RunReport) -> JSON {
+        let outcome = report.outcome
+        var members: [(String, JSON)] = [
+            ("name", .string(report.definition.name)),
+            ("status", .string(outcome.status.rawValue)),
+            ("epochs", .integer(outcome.history.count)),
+            ("final_loss", .number(outcome.finalLoss)),
+        ]
+        if let value = outcome.history.last?.loss { members.append(("last_epoch_loss", .number(value))) }
+        if let value = outcome.finalAccuracy { members.append(("train_accuracy", .number(value))) }
+        if let value = outcome.finalValidationLoss { members.append(("val_loss", .number(value))) }
+        if let value = outcome.finalValidationAccuracy { members.append(("val_accuracy", .number(value))) }
+        members += report.dataMetrics
+        if let failure = outcome.failure { members.append(("failure", .string(failure))) }
+        members += [
+            ("loss", .string(report.definition.loss.name)),
+            ("optimizer", .string(report.definition.training.optimizerName)),
+            ("seed", .integer(Int(report.definition.seed))),
+            ("parameters", .integer(report.network.parameterCount)),
+            ("training_samples", .integer(report.data.training.count)),
+            ("training_seconds", .number((report.trainingSeconds * 1000).rounded() / 1000)),
+        ]
+        return .object(members)
+    }
+}
+
