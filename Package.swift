@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "BackpropCoreTests", dependencies: ["BackpropCore"]),
         .testTarget(name: "PipelineSpecTests", dependencies: ["PipelineSpec"]),
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineSpec", "BackpropCore", "Render"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bp-pipeline", "Render"]),
     ]
 )
