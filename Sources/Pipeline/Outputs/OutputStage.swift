@@ -34,6 +34,8 @@ public protocol OutputStage: Sendable {
 
 extension Registry {
     public static let outputs = PluginFamily<any OutputStage>(.output, noun: "output", [
+        Plugin(LossCurveOutput.self),
+        Plugin(GradientHeatmapOutput.self),
         Plugin(MetricsOutput.self),
         Plugin(HistoryOutput.self),
         Plugin(ModelOutput.self),

@@ -1,0 +1,48 @@
+import BackpropCore
+import Render
+
+/// `gradient_heatmap`: mean |∂E/∂W| per layer and epoch, and for small networks the ∂E/∂W
+/// matrices of the first and last epoch: the seed's vanishing-gradient question as a picture.
+public struct GradientHeatmapOutput: OutputStage, StagePlugin {
+    public static let description = StageDescription(
+        name: "gradient_heatmap",
+        summary: "PNG: layers × epochs heatmap of mean |∂E/∂W| (log colour scale), plus ∂E/∂W matrices of small networks",
+        parameters: ChartOptions.parameters + [
+            ParameterDescription("matrices", "boolean", default: "true when every layer has at most 32×32 weights",
+                                 "draw each layer's ∂E/∂W at the first and last epoch"),
+        ],
+        example: "- type: gradient_heatmap\n  file: gradients.png")
+
+    /// The largest weight matrix drawn by default, per side.
+    static let matrixLimit = 32
+
+    public let file: String
+    let options: ChartOptions
+    let matrices: Bool?
+
+    public init(_ arguments: PluginArguments) throws {
+        file = try arguments.outputFile(default: "gradient_heatmap.png", extension: "png")
+        options = try ChartOptions(arguments)
+        matrices = try arguments.optional("matrices").map { try $0.bool("matrices") }
+    }
+
+    public func write(_ report: RunReport, to path: String) throws {
+        let history = report.outcome.history
+        let layers = report.network.layers
+        let values = layers.indices.map { l in history.map { $0.gradientMeanAbs[l] } }
+        let small = layers.allSatisfy { $0.inputCount <= Self.matrixLimit && $0.unitCount <= Self.matrixLimit }
+        var panels: [LayerGradientMatrices] = []
+        let outcome = report.outcome
+        if matrices ?? small, let lastEpoch = history.last?.epoch,
+           outcome.firstEpochGradients.count == layers.count, outcome.lastEpochGradients.count == layers.count {
+            panels = layers.indices.map { l in
+                LayerGradientMatrices(layer: l + 1, firstEpoch: 1, first: outcome.firstEpochGradients[l].nested,
+                                      lastEpoch: lastEpoch, last: outcome.lastEpochGradients[l].nested)
+            }
+        }
+        let chart = GradientHeatmapChart(title: options.title(for: report), epochs: history.map(\.epoch),
+                                         values: values, matrices: panels)
+        let height = options.height ?? chart.preferredHeight
+        try writeChart(chart.render(width: options.width ?? 1000, height: height), to: path, report: report)
+    }
+}

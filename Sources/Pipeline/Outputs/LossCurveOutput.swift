@@ -1,0 +1,54 @@
+import BackpropCore
+import Render
+
+/// `loss_curve`: training (and validation) loss per epoch, accuracy and learning rate when
+/// they exist, best and early-stopping epochs marked.
+public struct LossCurveOutput: OutputStage, StagePlugin {
+    public static let description = StageDescription(
+        name: "loss_curve",
+        summary: "PNG: loss per epoch (train, validation), accuracy panel for classification, learning-rate strip when it changes",
+        parameters: ChartOptions.parameters + [
+            ParameterDescription("scale", "string", default: "auto", "linear, log, or auto (log when the loss spans more than two decades)"),
+        ],
+        example: "- type: loss_curve\n  file: loss.png\n  scale: auto")
+
+    public let file: String
+    let options: ChartOptions
+    let scale: AxisScale
+
+    public init(_ arguments: PluginArguments) throws {
+        file = try arguments.outputFile(default: "loss_curve.png", extension: "png")
+        options = try ChartOptions(arguments)
+        scale = AxisScale(rawValue: try arguments.choice("scale", AxisScale.allCases.map(\.rawValue), default: "auto")) ?? .auto
+    }
+
+    public func write(_ report: RunReport, to path: String) throws {
+        let history = report.outcome.history
+        func column(_ value: (EpochRecord) -> Double?) -> [Double]? {
+            let values = history.map { value($0) ?? .nan }
+            return values.contains(where: \.isFinite) ? values : nil
+        }
+        let chart = LossCurveChart(
+            title: options.title(for: report),
+            epochs: history.map(\.epoch),
+            trainLoss: history.map(\.loss),
+            validationLoss: column(\.validationLoss),
+            scale: scale,
+            bestEpoch: Self.bestEpoch(history),
+            earlyStopEpoch: report.outcome.status == .stoppedEarly ? history.last?.epoch : nil,
+            trainAccuracy: column(\.trainAccuracy),
+            validationAccuracy: column(\.validationAccuracy),
+            learningRate: history.map(\.learningRate),
+            lossLabel: "loss (\(report.definition.loss.name))")
+        try writeChart(chart.render(width: options.width ?? 1000, height: options.height ?? 640), to: path, report: report)
+    }
+
+    /// The epoch with the lowest validation loss, or training loss when there is no validation part.
+    static func bestEpoch(_ history: [EpochRecord]) -> Int? {
+        let monitored = history.compactMap { record -> (Int, Double)? in
+            let value = record.validationLoss ?? record.loss
+            return value.isFinite ? (record.epoch, value) : nil
+        }
+        return monitored.min { $0.1 < $1.1 }?.0
+    }
+}
