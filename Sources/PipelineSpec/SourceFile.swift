@@ -20,7 +20,9 @@ public final class SourceFile: Sendable {
         var ranges: [Range<String.Index>] = []
         let scalars = text.unicodeScalars
         var start = scalars.startIndex
-        var index = scalars.startIndex
+        // libyaml skips a leading byte-order mark without counting a column; so does line 1.
+        if start < scalars.endIndex, scalars[start] == "\u{FEFF}" { start = scalars.index(after: start) }
+        var index = start
         while index < scalars.endIndex {
             let scalar = scalars[index]
             let next = scalars.index(after: index)
@@ -71,6 +73,8 @@ public final class SourceFile: Sendable {
                 let scalar = Unicode.UTF8.decode(encoded)
                 offset += encoded.count
                 switch scalar {
+                case "\u{FEFF}" where offset == encoded.count:
+                    break  // a leading byte-order mark takes no column (as in libyaml)
                 case "\n" where previousWasCR:
                     previousWasCR = false
                 case "\r", "\n", "\u{85}", "\u{2028}", "\u{2029}":

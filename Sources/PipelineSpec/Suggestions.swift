@@ -3,13 +3,16 @@
 /// Distance is optimal-string-alignment Damerau–Levenshtein over lowercased characters (a swap
 /// of two neighbours counts 1). A name is close when its distance is at most max(1, n/3) with n
 /// the length of `word` (capped at 3), or when it starts with `word` of 3+ characters
-/// (`leaky` -> `leaky_relu`). Ties keep the order of `candidates`.
+/// (`leaky` -> `leaky_relu`). Ties keep the order of `candidates`. A name equal but for case is
+/// the only suggestion; a word that is itself a candidate gets none.
 public func suggestions(for word: String, among candidates: [String]) -> [String] {
     let typed = Array(word.lowercased())
-    guard !typed.isEmpty, typed.count <= 64 else { return [] }
+    guard !typed.isEmpty, typed.count <= 64, !candidates.contains(word) else { return [] }
+    // A name that differs only in case is the one meant.
+    if let sameLetters = candidates.first(where: { Array($0.lowercased()) == typed }) { return [sameLetters] }
     let allowed = min(3, max(1, typed.count / 3))
     var scored: [(name: String, distance: Int, order: Int)] = []
-    for (order, candidate) in candidates.enumerated() where candidate != word {
+    for (order, candidate) in candidates.enumerated() {
         guard !scored.contains(where: { $0.name == candidate }) else { continue }
         let known = Array(candidate.lowercased())
         guard abs(known.count - typed.count) <= allowed || (typed.count >= 3 && known.starts(with: typed)) else {

@@ -34,7 +34,8 @@ enum YAMLParser {
         return try bytes.withUnsafeMutableBufferPointer { buffer -> SpecNode? in
             guard let base = buffer.baseAddress else { return nil }
             yaml_parser_set_input_string(parser, base, length)
-            yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+            // No yaml_parser_set_encoding: libyaml's own detection skips a leading UTF-8 BOM
+            // (the text is valid UTF-8 already, so it can never be taken for UTF-16).
             var builder = TreeBuilder(source: source, maximumNodes: maximumNodes)
             while true {
                 guard yaml_parser_parse(parser, event) != 0 else {
