@@ -17,8 +17,9 @@ public struct PipelineDefinition {
     public let schedule: any LearningRateSchedule
     public let training: TrainingDefinition
     public let outputs: [any OutputStage]
-    /// The output folder from the spec (`output_dir`), resolved against the spec's folder.
-    public let outputDirectory: String
+    /// The output folder: `--out DIR` if given, else the spec's `output_dir` resolved against
+    /// the spec's folder, else `runs/NAME` beside the spec.
+    public internal(set) var outputDirectory: String
     public let root: SpecNode
 }
 

@@ -9,11 +9,15 @@ public struct RunRequest: Sendable {
     public var overrides: [String]
     /// `--out DIR`: replaces the spec's `output_dir`.
     public var outputDirectory: String?
+    /// `--max-memory`: the largest estimated footprint (bytes) a run may start with.
+    public var maximumMemory: Int
 
-    public init(specPath: String, overrides: [String] = [], outputDirectory: String? = nil) {
+    public init(specPath: String, overrides: [String] = [], outputDirectory: String? = nil,
+                maximumMemory: Int = MemoryEstimate.defaultLimit) {
         self.specPath = specPath
         self.overrides = overrides
         self.outputDirectory = outputDirectory
+        self.maximumMemory = maximumMemory
     }
 }
 
@@ -52,15 +56,36 @@ public enum Engine {
                 try root.apply(try SpecOverride(parsing: argument))
             }
             let bytes = (try? Data(contentsOf: URL(fileURLWithPath: request.specPath))).map { [UInt8]($0) } ?? []
-            return try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: sha256Hex(bytes),
-                                                 overrides: request.overrides)
+            var definition = try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: sha256Hex(bytes),
+                                                           overrides: request.overrides)
+            if let out = request.outputDirectory { definition.outputDirectory = out }
+            return definition
         }
     }
 
     /// Loads the data, checks it against the network, and draws the initial weights.
-    public static func prepare(_ definition: PipelineDefinition) throws -> PreparedRun {
+    /// Refuses an unusable output folder first, so a bad `--out` fails before a long data load.
+    /// Refuses a run whose estimated memory exceeds `maximumMemory` bytes twice: before the data
+    /// is read (the network alone, or with the data's shape when its stage can tell it) and after
+    /// (everything), both before the network's weights are allocated.
+    public static func prepare(_ definition: PipelineDefinition,
+                               maximumMemory: Int = MemoryEstimate.defaultLimit) throws -> PreparedRun {
+        try OutputFolder.check(definition.outputDirectory)
+        let network = definition.network
+        let outputs = network.layers.last?.units ?? 0
+        var shape = (samples: 0, features: network.inputs, targets: outputs)
+        if let estimating = definition.data as? any DataShapeEstimating, let known = try estimating.estimatedShape() {
+            shape = known
+        }
+        try MemoryEstimate.estimate(network, samples: shape.samples, features: shape.features, targets: shape.targets,
+                                    batchSize: definition.training.batchSize)
+            .check(limit: maximumMemory, definition: definition)
         var data = try definition.data.load()
         try specErrors { try checkShapes(definition, data) }
+        let samples = data.training.count + (data.validation?.count ?? 0) + (data.test?.count ?? 0)
+        try MemoryEstimate.estimate(network, samples: samples, features: data.training.featureCount,
+                                    targets: data.training.targetCount, batchSize: definition.training.batchSize)
+            .check(limit: maximumMemory, definition: definition)
         var generator = SeededGenerator(seed: definition.seed)
         if let fraction = definition.training.validationFraction {
             guard data.validation == nil else {
@@ -71,8 +96,8 @@ public enum Engine {
             let classes = data.task.classNames != nil ? data.training.classIndices : nil
             (data.training, data.validation) = data.training.split(holdingOut: fraction, classes: classes, using: &splitter)
         }
-        let network = definition.network.build(using: &generator)
-        return PreparedRun(definition: definition, data: data, network: network, generator: generator)
+        let built = network.build(using: &generator)
+        return PreparedRun(definition: definition, data: data, network: built, generator: generator)
     }
 
     static func checkShapes(_ definition: PipelineDefinition, _ data: LoadedData) throws {

@@ -38,6 +38,10 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Write the outputs here instead of the spec's output_dir.", valueName: "DIR"))
     var out: String?
 
+    @Option(help: ArgumentHelp("Refuse a run whose estimated memory exceeds this (bytes, or with K/M/G/T: 512M, 4G).",
+                               valueName: "SIZE"))
+    var maxMemory = MemorySize(bytes: MemoryEstimate.defaultLimit)
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -45,15 +49,35 @@ struct Run: ParsableCommand {
         try Terminal.exitOnError {
             var request = options.request
             request.outputDirectory = out
+            request.maximumMemory = maxMemory.bytes
             let definition = try Engine.load(request)
-            let prepared = try Engine.prepare(definition)
+            let prepared = try Engine.prepare(definition, maximumMemory: request.maximumMemory)
             let progress = Progress(total: definition.training.epochs, enabled: !quiet && isatty(2) != 0)
-            let result = try Engine.run(prepared, outputDirectory: out, onEpoch: progress.update)
+            StopSignal.install()
+            let result = try Engine.run(prepared, shouldStop: { StopSignal.requested }, onEpoch: progress.update)
             progress.finish()
             if !quiet { Terminal.printSummary(result) }
-            if result.exitCode != .success { throw ExitCode(result.exitCode.rawValue) }
+            switch result.exitCode {
+            case .success: return
+            case .interrupted, .terminated: throw ExitCode(StopSignal.exitCode.rawValue)
+            default: throw ExitCode(result.exitCode.rawValue)
+            }
         }
     }
+}
+
+/// A `--max-memory` value: bytes, or a number with K, M, G or T (powers of 1024).
+struct MemorySize: ExpressibleByArgument {
+    let bytes: Int
+
+    init(bytes: Int) { self.bytes = bytes }
+
+    init?(argument: String) {
+        guard let bytes = MemoryEstimate.parseSize(argument) else { return nil }
+        self.bytes = bytes
+    }
+
+    var defaultValueDescription: String { MemoryEstimate.format(bytes) }
 }
 
 struct Validate: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BackpropCore
 @preconcurrency import Glibc
 import Pipeline
+import Synchronization
 
 /// Everything the executable prints: errors, progress, the summary and the plugin list.
 enum Terminal {
@@ -79,5 +80,29 @@ final class Progress {
 
     func finish() {
         if enabled { fputs("\r\u{1B}[K", stderr) }
+    }
+}
+
+/// SIGINT and SIGTERM during training: the handler only records the signal; the trainer polls
+/// `requested` after each batch, finishes it, and the run writes its checkpoint and outputs
+/// with status "interrupted". A second signal kills at once (the handler resets itself).
+enum StopSignal {
+    private static let received = Atomic<Int32>(0)
+
+    static func install() {
+        for signal in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in StopSignal.received.store(number, ordering: .relaxed) }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = Int32(bitPattern: UInt32(SA_RESETHAND))
+            sigaction(signal, &action, nil)
+        }
+    }
+
+    static var requested: Bool { received.load(ordering: .relaxed) != 0 }
+
+    /// 130 after SIGINT, 143 after SIGTERM (128 + the signal number).
+    static var exitCode: Pipeline.ExitCode {
+        received.load(ordering: .relaxed) == SIGTERM ? .terminated : .interrupted
     }
 }

@@ -1,0 +1,124 @@
+import BackpropCore
+import PipelineSpec
+
+/// The bytes a run needs, estimated from shapes before anything large is allocated, so a
+/// network or dataset too large for the machine is refused with a number instead of being
+/// killed by the kernel halfway through.
+///
+/// All values are float64 (8 bytes). Per parameter the run keeps 7 numbers: the value, its
+/// gradient, two optimizer slots (Adam's m and v; SGD uses fewer) and the trainer's three
+/// per-epoch gradient copies (running sum, first epoch, last epoch). Per layer and per row in
+/// flight, a dense layer caches input, net and output and computes ∂E/∂net and ∂E/∂input:
+/// 2·in + 3·units numbers. Rows in flight are the batch, or a 4096-sample evaluation chunk
+/// when that is larger. The data costs (features + targets) numbers per sample, plus one
+/// gathered batch.
+public struct MemoryEstimate: Sendable, Equatable {
+    /// The default `--max-memory`: 8 GiB.
+    public static let defaultLimit = 8 << 30
+    static let numbersPerParameter = 7
+    static let evaluationChunk = 4096
+
+    public var parameters: Int
+    public var networkBytes: Int
+    public var dataBytes: Int
+    public var bufferBytes: Int
+
+    public var total: Int { Self.add(Self.add(networkBytes, dataBytes), bufferBytes) }
+
+    /// The estimate for `network` over `samples` rows of `features` inputs and `targets` outputs
+    /// in batches of `batchSize` (nil = all samples). Saturates instead of overflowing.
+    public static func estimate(_ network: NetworkDefinition, samples: Int, features: Int, targets: Int,
+                                batchSize: Int?) -> MemoryEstimate {
+        var parameters = 0
+        var perRow = 0
+        var fanIn = network.inputs
+        for layer in network.layers {
+            parameters = add(parameters, add(multiply(fanIn, layer.units), layer.units))
+            perRow = add(perRow, add(multiply(2, fanIn), multiply(3, layer.units)))
+            fanIn = layer.units
+        }
+        let batchRows = min(batchSize ?? samples, samples)
+        let rowsInFlight = max(batchRows, min(samples, evaluationChunk))
+        let sampleWidth = add(features, targets)
+        return MemoryEstimate(
+            parameters: parameters,
+            networkBytes: multiply(multiply(parameters, numbersPerParameter), 8),
+            dataBytes: multiply(multiply(samples, sampleWidth), 8),
+            bufferBytes: add(multiply(multiply(rowsInFlight, perRow), 8), multiply(multiply(batchRows, sampleWidth), 8)))
+    }
+
+    /// Throws when the estimate exceeds `limit`, naming the largest layer when the network is
+    /// what does not fit (an error at its `units`), else the spec file.
+    func check(limit: Int, definition: PipelineDefinition) throws {
+        guard total > limit else { return }
+        var message = "the run needs about \(Self.format(total)) of memory (network \(Self.format(networkBytes)) for "
+            + "\(parameters) parameters, data \(Self.format(dataBytes)), batch buffers \(Self.format(bufferBytes))), "
+            + "more than the \(Self.format(limit)) allowed"
+        let hint = "shrink the network, the batch or the data, or raise the limit with --max-memory (e.g. --max-memory 16G)"
+        if networkBytes >= dataBytes && networkBytes >= bufferBytes,
+           let widest = definition.network.layers.max(by: { $0.units < $1.units }) {
+            throw PipelineError(SpecError(message, at: widest.unitsNode.location, hint: hint))
+        }
+        message += "; \(hint)"
+        throw PipelineError(.usage, "\(definition.specPath): error: \(message)")
+    }
+
+    /// "512 B", "1.5 KiB", "12.0 GiB".
+    public static func format(_ bytes: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = Double(bytes)
+        var index = 0
+        while value >= 1024 && index < units.count - 1 {
+            value /= 1024
+            index += 1
+        }
+        if index == 0 { return "\(bytes) B" }
+        return "\((value * 10).rounded() / 10) \(units[index])"
+    }
+
+    /// Reads a `--max-memory` value: bytes, or a number with K, M, G or T (powers of 1024,
+    /// optionally followed by "iB" or "B"): `512M`, `4G`, `1.5GiB`. Nil when unreadable or not positive.
+    public static func parseSize(_ text: String) -> Int? {
+        let trimmed = text.trimmingSpaces()
+        var digits = Substring(trimmed)
+        var unit = ""
+        while let last = digits.last, last.isLetter {
+            unit = String(last) + unit
+            digits = digits.dropLast()
+        }
+        let multipliers: [String: Double] = ["": 1, "B": 1, "K": 0x1p10, "M": 0x1p20, "G": 0x1p30, "T": 0x1p40]
+        var key = unit.uppercased()
+        if key.hasSuffix("IB") { key = String(key.dropLast(2)) } else if key.count == 2 && key.hasSuffix("B") { key = String(key.dropLast()) }
+        guard let multiplier = multipliers[key], let number = Double(digits), number.isFinite, number > 0 else { return nil }
+        let bytes = number * multiplier
+        guard bytes >= 1, bytes < 9e18 else { return nil }
+        return Int(bytes)
+    }
+
+    static func add(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+
+    static func multiply(_ a: Int, _ b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? Int.max : product
+    }
+}
+
+/// A data stage that can tell its shape before loading (from a file header or the spec), so a
+/// dataset too large for `--max-memory` is refused before it is read. Stages that do not adopt
+/// it are checked right after loading, before the network is built.
+public protocol DataShapeEstimating {
+    /// (samples, input features, target columns) over all parts, or nil when unknown.
+    func estimatedShape() throws -> (samples: Int, features: Int, targets: Int)?
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while scalars.first == " " { scalars = scalars.dropFirst() }
+        while scalars.last == " " { scalars = scalars.dropLast() }
+        return String(scalars)
+    }
+}
