@@ -27,7 +27,7 @@ public final class MappingReader {
     /// returned as that null node; callers decide what null means.
     public func optional(_ key: String) -> SpecNode? {
         if !asked.contains(key) { asked.append(key) }
-        return entries.first(where: { $0.key.scalarText == key })?.value
+        return entries.first(where: { $0.key.scalarString == key })?.value
     }
 
     /// The value of `key`; "missing required key 'type' in 'data'" at the mapping when absent.
@@ -46,7 +46,7 @@ public final class MappingReader {
     /// Throws at the first key that was never asked for, suggesting the nearest asked ones.
     public func finish() throws {
         for entry in entries {
-            let key = entry.key.scalarText ?? ""
+            let key = entry.key.scalarString ?? ""
             guard !asked.contains(key) else { continue }
             let message = "unknown key \(quote(key)) in '\(what)'"
             if let suggestion = didYouMean(key, among: asked) {
@@ -58,5 +58,5 @@ public final class MappingReader {
     }
 
     /// The keys present, in order.
-    public var keys: [String] { entries.map { $0.key.scalarText ?? "" } }
+    public var keys: [String] { entries.map { $0.key.scalarString ?? "" } }
 }

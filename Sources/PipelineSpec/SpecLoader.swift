@@ -30,7 +30,7 @@ public enum SpecLoader {
     /// Parses an already decoded source and checks that it holds one non-empty mapping.
     public static func parse(_ source: SourceFile) throws -> SpecNode {
         guard let root = try YAMLParser.parse(source, maximumNodes: maximumNodes),
-              !(root.scalarText == "" && root.isNull) else {
+              !(root.scalarString == "" && root.isNull) else {
             throw SpecError("the spec is empty", path: source.path, kind: .invalid)
         }
         guard case .mapping = root.value else {

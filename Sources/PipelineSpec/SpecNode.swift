@@ -21,7 +21,7 @@ public struct SpecNode: Sendable {
     }
 
     /// The text of a scalar, nil for a list or mapping.
-    public var scalarText: String? {
+    public var scalarString: String? {
         if case .scalar(let text, _) = value { return text }
         return nil
     }
@@ -56,7 +56,7 @@ public struct SpecNode: Sendable {
 
     /// The value of `key` in a mapping (first match), nil if absent or not a mapping.
     public subscript(key: String) -> SpecNode? {
-        entries?.first(where: { $0.key.scalarText == key })?.value
+        entries?.first(where: { $0.key.scalarString == key })?.value
     }
 
     /// An error located at this node.

@@ -89,7 +89,7 @@ extension SpecNode {
         switch value {
         case .mapping(var entries):
             value = .mapping([])
-            if let index = entries.firstIndex(where: { $0.key.scalarText == name }) {
+            if let index = entries.firstIndex(where: { $0.key.scalarString == name }) {
                 if isLast {
                     entries[index].value = override.value
                 } else {

@@ -37,7 +37,7 @@ private func position(_ node: SpecNode?) -> String {
     #expect(position(items[0]) == "7:7")
     #expect(position(items[0]["activation"]) == "8:19")
     #expect(position(items[1]) == "9:9")
-    let keys = try #require(root.entries).map { "\($0.key.scalarText ?? "?")@\(position($0.key))" }
+    let keys = try #require(root.entries).map { "\($0.key.scalarString ?? "?")@\(position($0.key))" }
     #expect(keys == ["name@1:1", "data@2:1", "network@5:1"])
 }
 

@@ -35,7 +35,7 @@ private func overrideError(_ argument: String) -> String {
     let override = try SpecOverride(parsing: "network.layers.1.units=7")
     #expect(override.path == ["network", "layers", "1", "units"])
     #expect(override.pathLocations.map(\.column) == [1, 9, 16, 18])
-    #expect(override.value.scalarText == "7")
+    #expect(override.value.scalarString == "7")
     #expect(override.value.location.column == 24)
     #expect(override.value.location.source.kind == .commandLine)
     #expect(override.value.location.source.path == "network.layers.1.units=7")
@@ -45,7 +45,7 @@ private func overrideError(_ argument: String) -> String {
     let root = try overridden("training.epochs=100")
     let epochs = try #require(root["training"]?["epochs"])
     #expect(try epochs.int("training.epochs") == 100)
-    #expect(root["training"]?.entries?.map { $0.key.scalarText ?? "" } == ["epochs", "optimizer"])
+    #expect(root["training"]?.entries?.map { $0.key.scalarString ?? "" } == ["epochs", "optimizer"])
     let wrong = try #require(try overridden("training.epochs=ten")["training"]?["epochs"])
     let error = try #require(throws: SpecError.self) { try wrong.int("training.epochs") }
     #expect(error.description == """
@@ -57,13 +57,13 @@ private func overrideError(_ argument: String) -> String {
 
 @Test func addsKeysAndIntermediateMappings() throws {
     let root = try overridden("training.momentum=0.9", "learning_rate.value=0.5", "activation.type=tanh")
-    #expect(root["training"]?.entries?.map { $0.key.scalarText ?? "" } == ["epochs", "optimizer", "momentum"])
+    #expect(root["training"]?.entries?.map { $0.key.scalarString ?? "" } == ["epochs", "optimizer", "momentum"])
     #expect(try root["training"]?["momentum"]?.double("momentum") == 0.9)
     #expect(try root["learning_rate"]?["value"]?.double("value") == 0.5)
     // `activation:` was null; it becomes a mapping.
     #expect(try root["activation"]?["type"]?.string("type") == "tanh")
     let added = try #require(root.entries?.last?.key)
-    #expect(added.scalarText == "learning_rate")
+    #expect(added.scalarString == "learning_rate")
     #expect(added.location.source.kind == .commandLine)
     #expect(added.location.column == 1)
 }
