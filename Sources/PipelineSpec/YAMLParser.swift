@@ -134,6 +134,8 @@ private struct TreeBuilder {
         let nodeCountAtStart: Int
         var items: [SpecNode] = []
         var keyLines: [String: Int] = [:]
+        /// Levels of lists and mappings inside this one so far (0 while it holds only scalars).
+        var height = 0
     }
 
     let source: SourceFile
@@ -143,7 +145,8 @@ private struct TreeBuilder {
     var documents = 0
     /// Nodes so far, counting each alias as the size of what it repeats.
     var nodeCount = 0
-    var anchors: [String: (node: SpecNode, size: Int)] = [:]
+    /// Anchored nodes with their size in nodes and their height in levels of lists and mappings.
+    var anchors: [String: (node: SpecNode, size: Int, height: Int)] = [:]
 
     init(source: SourceFile, maximumNodes: Int) {
         self.source = source
@@ -176,8 +179,8 @@ private struct TreeBuilder {
             }
             try count(1, at: at)
             let node = SpecNode(.scalar(text, plain: plain), at: at)
-            if let anchor = Self.optionalString(scalar.anchor) { anchors[anchor] = (node, 1) }
-            try add(node)
+            if let anchor = Self.optionalString(scalar.anchor) { anchors[anchor] = (node, 1, 0) }
+            try add(node, height: 0)
         case YAML_ALIAS_EVENT:
             let name = Self.optionalString(event.data.alias.anchor) ?? ""
             guard let target = anchors[name] else {
@@ -188,7 +191,13 @@ private struct TreeBuilder {
                                 hint: "define '&\(name)' before using '*\(name)'")
             }
             try count(target.size, at: at)
-            try add(target.node)
+            // Aliases must not stack nesting beyond the cap either: deep trees overflow recursive
+            // walks (and the recursive release of nested arrays) on small thread stacks.
+            guard stack.count + target.height <= YAMLParser.maximumDepth else {
+                throw SpecError("the spec nests deeper than \(YAMLParser.maximumDepth) levels "
+                                + "(through alias '*\(name)')", at: at)
+            }
+            try add(target.node, height: target.height)
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             let isMapping = event.type == YAML_MAPPING_START_EVENT
             let anchor = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
@@ -214,8 +223,10 @@ private struct TreeBuilder {
             } else {
                 node = SpecNode(.sequence(frame.items), at: frame.location)
             }
-            if let anchor = frame.anchor { anchors[anchor] = (node, nodeCount - frame.nodeCountAtStart) }
-            try add(node)
+            if let anchor = frame.anchor {
+                anchors[anchor] = (node, nodeCount - frame.nodeCountAtStart, frame.height + 1)
+            }
+            try add(node, height: frame.height + 1)
         default:
             break
         }
@@ -230,7 +241,7 @@ private struct TreeBuilder {
     }
 
     /// Adds a finished node to the open list or mapping, checking mapping keys as they arrive.
-    mutating func add(_ node: SpecNode) throws {
+    mutating func add(_ node: SpecNode, height: Int) throws {
         guard let top = stack.indices.last else {
             root = node
             return
@@ -249,6 +260,7 @@ private struct TreeBuilder {
             stack[top].keyLines[key] = node.location.line
         }
         stack[top].items.append(node)
+        stack[top].height = max(stack[top].height, height)
     }
 
     /// The tag's text; only the standard `tag:yaml.org,2002:` tags (`!!str`, `!!int`, ...) are accepted.

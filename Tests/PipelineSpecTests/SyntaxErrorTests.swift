@@ -122,6 +122,14 @@ let syntaxCases: [(name: String, text: String, expected: String)] = [
             ...\(String(repeating: "[", count: 160))
             \(String(repeating: " ", count: 112))^
         """),
+    // The mapping and 60 lists are open at the alias; it adds 150 levels more.
+    ("nesting deeper than the cap through an alias",
+     "a: &a " + String(repeating: "[", count: 150) + String(repeating: "]", count: 150) + "\n"
+        + "b: " + String(repeating: "[", count: 60) + "*a" + String(repeating: "]", count: 60) + "\n", """
+        Pipelines/bad.yaml:2:64: error: the spec nests deeper than 200 levels (through alias '*a')
+            b: \(String(repeating: "[", count: 60))*a\(String(repeating: "]", count: 60))
+            \(String(repeating: " ", count: 63))^
+        """),
     ("windows line endings keep lines and columns", "a: 1\r\nb: 2\r\na: 3\r\n", """
         Pipelines/bad.yaml:3:1: error: duplicate key 'a' (first at line 1)
             a: 3
