@@ -21,6 +21,9 @@ public struct LoadedData: Sendable {
     public var featureNames: [String]
     /// Where the samples came from, for the run summary: "inline", a file path, ...
     public var source: String
+    /// The input scaling fitted on the training part and already applied to every part; nil when
+    /// the inputs are used as read. `model.json` saves it so new raw data can be scaled the same way.
+    public var normalization: Normalization?
 
     public init(training: Dataset, validation: Dataset? = nil, test: Dataset? = nil,
                 task: LearningTask, featureNames: [String], source: String) {
@@ -30,6 +33,7 @@ public struct LoadedData: Sendable {
         self.task = task
         self.featureNames = featureNames
         self.source = source
+        self.normalization = nil
     }
 }
 
@@ -44,5 +48,8 @@ public protocol DataStage: Sendable {
 extension Registry {
     public static let data = PluginFamily<any DataStage>(.data, noun: "data source", [
         Plugin(InlineData.self),
+        Plugin(CSVData.self),
+        Plugin(IDXData.self),
+        Plugin(SyntheticData.self),
     ])
 }

@@ -11,7 +11,7 @@ public struct InlineData: DataStage, StagePlugin {
             ParameterDescription("targets", "list of rows", "target vectors, one per sample"),
             ParameterDescription("task", "string", default: "auto",
                                  "classification, regression, or auto (classification when every target row is one-hot, or a single 0/1)"),
-        ],
+        ] + DataOptions.parameters(test: "{inputs, targets}"),
         example: """
         data:
           type: inline
@@ -20,7 +20,9 @@ public struct InlineData: DataStage, StagePlugin {
         """)
 
     let dataset: Dataset
+    let test: Dataset?
     let task: LearningTask
+    let options: DataOptions
 
     public init(_ arguments: PluginArguments) throws {
         let inputsNode = try arguments.required("inputs")
@@ -48,10 +50,34 @@ public struct InlineData: DataStage, StagePlugin {
         } else {
             task = .regression
         }
+        options = try DataOptions(arguments)
+        if let node = options.testNode {
+            let reader = try MappingReader(node, "data.test")
+            let inputsNode = try reader.required("inputs"), targetsNode = try reader.required("targets")
+            let testInputs = try inputsNode.doubleMatrix("test.inputs")
+            let testTargets = try targetsNode.doubleMatrix("test.targets")
+            try reader.finish()
+            guard !testInputs.isEmpty else { throw SpecError("'test.inputs' has no samples", at: inputsNode.location) }
+            guard testInputs[0].count == inputs[0].count else {
+                throw SpecError("'test.inputs' rows have \(testInputs[0].count) numbers but 'inputs' rows have \(inputs[0].count)",
+                                at: inputsNode.location)
+            }
+            guard testTargets.count == testInputs.count else {
+                throw SpecError("'test.targets' has \(testTargets.count) row\(testTargets.count == 1 ? "" : "s") but 'test.inputs' has \(testInputs.count)",
+                                at: targetsNode.location)
+            }
+            guard testTargets[0].count == width else {
+                throw SpecError("'test.targets' rows have \(testTargets[0].count) numbers but 'targets' rows have \(width)",
+                                at: targetsNode.location)
+            }
+            test = Dataset(inputs: Matrix(testInputs), targets: Matrix(testTargets))
+        } else {
+            test = nil
+        }
     }
 
     public func load() throws -> LoadedData {
-        LoadedData(training: dataset, task: task,
-                   featureNames: (1...dataset.featureCount).map { "x\($0)" }, source: "inline")
+        try options.assemble(training: dataset, test: test, task: task,
+                             featureNames: (1...dataset.featureCount).map { "x\($0)" }, source: "inline")
     }
 }

@@ -1,0 +1,339 @@
+import BackpropCore
+import PipelineSpec
+
+/// Samples from a CSV file (RFC 4180; gzip-compressed files are read too): one row per sample,
+/// the label (classification) or target columns (regression), and numeric feature columns.
+///
+/// Classes are kept **sorted** (numerically when every class name is a number, else in string
+/// order), not in order of first appearance, so shuffling a file's rows or reading a separate
+/// test file never renumbers them; class k is output unit k, its target row one-hot.
+public struct CSVData: DataStage, StagePlugin {
+    public static let description = StageDescription(
+        name: "csv",
+        summary: "a CSV file: one row per sample, a label column (classification) or target columns (regression), numeric features",
+        parameters: [
+            ParameterDescription("path", "string", "the CSV file, relative to the spec's folder (may be gzip-compressed)"),
+            ParameterDescription("label", "column", default: "the last column",
+                                 "classification: the class column, by name or 0-based index; classes are sorted, targets one-hot"),
+            ParameterDescription("task", "string", default: "classification", "classification or regression"),
+            ParameterDescription("targets", "list of columns", "regression: the target columns, by name or 0-based index"),
+            ParameterDescription("features", "list of columns", default: "every other column", "the input columns, in this order"),
+            ParameterDescription("header", "boolean", default: "true", "the first row names the columns"),
+            ParameterDescription("delimiter", "string", default: "','", "one character, or 'tab'"),
+            ParameterDescription("missing", "string", default: "error",
+                                 "an empty or NA/NaN/null/? feature cell: error, drop_row, or mean (the training part's column mean)"),
+        ] + DataOptions.parameters(test: "string"),
+        example: """
+        data:
+          type: csv
+          path: ../Data/iris.csv
+          label: species
+          normalize: standardize
+          validation: 0.25
+        """)
+
+    /// A column as the spec names it: a plain integer is a 0-based index, anything else a name.
+    enum Column: Sendable, Equatable {
+        case name(String)
+        case index(Int)
+        /// The default label: whichever column comes last.
+        case last
+    }
+
+    enum Missing: String, Sendable, CaseIterable {
+        case error, dropRow = "drop_row", mean
+    }
+
+    let path: String
+    let testPath: String?
+    let header: Bool
+    let delimiter: UInt8
+    /// nil for regression.
+    let label: Column?
+    let targets: [Column]
+    let features: [Column]?
+    let missing: Missing
+    let options: DataOptions
+
+    public init(_ arguments: PluginArguments) throws {
+        let context = arguments.context
+        let pathNode = try arguments.required("path")
+        let file = try pathNode.string("path")
+        guard !file.isEmpty else { throw SpecError("'path' of csv is empty", at: pathNode.location) }
+        path = context.resolve(file)
+        header = try arguments.bool("header", default: true)
+        delimiter = try Self.readDelimiter(arguments)
+        missing = Missing(rawValue: try arguments.choice("missing", Missing.allCases.map(\.rawValue), default: "error")) ?? .error
+        let task = try arguments.choice("task", ["classification", "regression"], default: "classification")
+        let labelNode = arguments.optional("label")
+        let targetsNode = arguments.optional("targets")
+        if task == "regression" {
+            if let labelNode {
+                throw SpecError("'label' names a class column; with task: regression name the target columns with 'targets'",
+                                at: labelNode.location)
+            }
+            guard let targetsNode else {
+                throw SpecError("csv with task: regression needs 'targets': the target columns, by name or index", at: arguments.node.location)
+            }
+            targets = try Self.columns(targetsNode, "targets")
+            label = nil
+        } else {
+            if let targetsNode {
+                throw SpecError("'targets' is for task: regression; name the class column with 'label'", at: targetsNode.location)
+            }
+            label = try labelNode.map { try Self.column($0, "label") } ?? .last
+            targets = []
+        }
+        features = try arguments.optional("features").map { try Self.columns($0, "features") }
+        options = try DataOptions(arguments)
+        if let node = options.testNode {
+            let test = try node.string("test")
+            guard !test.isEmpty else { throw SpecError("'test' of csv is empty", at: node.location) }
+            testPath = context.resolve(test)
+        } else {
+            testPath = nil
+        }
+    }
+
+    public func load() throws -> LoadedData {
+        let training = try CSVTable.read(path, plan: self, fixed: nil)
+        let test = try testPath.map { try CSVTable.read($0, plan: self, fixed: training) }
+        let task: LearningTask = training.classes.map { .classification(classes: $0) } ?? .regression
+        return try options.assemble(training: training.dataset, test: test?.dataset, task: task,
+                                    featureNames: training.featureNames, source: path,
+                                    imputeMissing: missing == .mean)
+    }
+
+    private static func readDelimiter(_ arguments: PluginArguments) throws -> UInt8 {
+        guard let node = arguments.optional("delimiter") else { return UInt8(ascii: ",") }
+        let text = try node.string("delimiter")
+        if text == "tab" { return UInt8(ascii: "\t") }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 1, bytes[0] != UInt8(ascii: "\""), bytes[0] != 0x0A, bytes[0] != 0x0D else {
+            throw SpecError("'delimiter' of csv must be one character other than a quote or line break (or 'tab'), found \(node.foundDescription)",
+                            at: node.location)
+        }
+        return bytes[0]
+    }
+
+    private static func column(_ node: SpecNode, _ key: String) throws -> Column {
+        if case .scalar(let text, plain: true) = node.value, !node.isNull, let index = Int(text) {
+            guard index >= 0 else { throw SpecError("'\(key)' column index must be 0 or greater, found \(index)", at: node.location) }
+            return .index(index)
+        }
+        let name = try node.string(key)
+        return .name(name)
+    }
+
+    private static func columns(_ node: SpecNode, _ key: String) throws -> [Column] {
+        if case .sequence(let items) = node.value {
+            guard !items.isEmpty else { throw SpecError("'\(key)' lists no columns", at: node.location) }
+            return try items.map { try column($0, key) }
+        }
+        return [try column(node, key)]
+    }
+}
+
+/// One CSV file read into flat, contiguous arrays.
+struct CSVTable {
+    var dataset: Dataset
+    /// Sorted class names (classification), nil for regression.
+    var classes: [String]?
+    var featureNames: [String]
+    /// How the columns were found, so a test file is read the same way: names when the file has a header.
+    var featureColumns: [CSVData.Column]
+    var labelColumn: CSVData.Column?
+    var targetColumns: [CSVData.Column]
+
+    /// Reads `path` as `plan` says. With `fixed` (the training table) the columns and classes are
+    /// the training file's: this is a test file.
+    static func read(_ path: String, plan: CSVData, fixed: CSVTable?) throws -> CSVTable {
+        let file = try DataFile(path: path)
+        let reader = CSVReader(file: file, delimiter: plan.delimiter)
+        guard try reader.next() else { throw PipelineError.data("the file is empty", path: path) }
+        let width = reader.fieldCount
+        let header = plan.header
+        let names = header ? (0..<width).map(reader.text) : (0..<width).map { "column \($0)" }
+        let headerLine = reader.line
+
+        func describe(_ index: Int) -> String { header ? "column '\(names[index])'" : "column \(index)" }
+        func resolve(_ column: CSVData.Column, _ key: String) throws -> Int {
+            switch column {
+            case .last:
+                return width - 1
+            case .index(let index):
+                guard index < width else {
+                    throw PipelineError.data("column index \(index) ('\(key)') is out of range: the file has \(width) column\(width == 1 ? "" : "s"), 0 to \(width - 1)",
+                                             path: path, row: headerLine)
+                }
+                return index
+            case .name(let name):
+                if header, let index = names.firstIndex(of: name) { return index }
+                var message = "no column named '\(name)' ('\(key)')"
+                if !header {
+                    message += "; the file has no header (header: false), so name columns by 0-based index, 0 to \(width - 1)"
+                } else {
+                    if let hint = didYouMean(name, among: names) { message += "; \(hint)" }
+                    message += " The columns are: \(names.joined(separator: ", "))"
+                }
+                throw PipelineError.data(message, path: path, row: headerLine)
+            }
+        }
+
+        // Which columns hold what.
+        let labelRef = fixed?.labelColumn ?? plan.label
+        let targetRefs = fixed?.targetColumns ?? plan.targets
+        let labelIndex = try labelRef.map { try resolve($0, "label") }
+        let targetIndices = try targetRefs.map { try resolve($0, "targets") }
+        let outputs = Set(targetIndices + (labelIndex.map { [$0] } ?? []))
+        let featureIndices: [Int]
+        if let refs = fixed?.featureColumns ?? plan.features {
+            featureIndices = try refs.map { try resolve($0, "features") }
+            if let clash = featureIndices.first(where: outputs.contains) {
+                throw PipelineError.data("\(describe(clash)) is both a feature and \(labelIndex == clash ? "the label" : "a target")",
+                                         path: path, row: headerLine)
+            }
+        } else {
+            featureIndices = (0..<width).filter { !outputs.contains($0) }
+        }
+        guard !featureIndices.isEmpty else {
+            throw PipelineError.data("no feature columns are left: the file has \(width) column\(width == 1 ? "" : "s") and all are outputs",
+                                     path: path, row: headerLine)
+        }
+
+        var inputs: [Double] = []
+        var values: [Double] = []        // regression targets, row-major
+        var labels: [Int] = []           // classification: index by first appearance (training) or fixed class
+        var classOrder: [String] = []
+        var classIndex: [String: Int] = [:]
+        if let known = fixed?.classes {
+            classOrder = known
+            for (i, name) in known.enumerated() { classIndex[name] = i }
+        }
+        var row = [Double](repeating: 0, count: featureIndices.count)
+        var rowTargets = [Double](repeating: 0, count: targetIndices.count)
+        var rows = 0, dropped = 0
+        var pendingFirst = !header
+
+        func missingValue(_ field: Int, _ what: String) -> PipelineError {
+            let text = reader.text(field)
+            let cell = text.isEmpty ? "empty cell" : "missing value '\(text)'"
+            return PipelineError.data("\(cell) in \(describe(field)); set missing: drop_row or missing: mean to accept missing \(what)",
+                                      path: path, row: reader.line, column: field + 1)
+        }
+        func badNumber(_ field: Int, _ cell: CSVReader.Cell) -> PipelineError {
+            let shown = quoteCell(reader.text(field))
+            let problem = cell == .outOfRange ? "is out of range for a number" : "is not a number"
+            return PipelineError.data("cell \(shown) in \(describe(field)) \(problem)", path: path, row: reader.line, column: field + 1)
+        }
+
+        records: while true {
+            if pendingFirst {
+                pendingFirst = false
+            } else if try !reader.next() {
+                break
+            }
+            guard reader.fieldCount == width else {
+                let what = header ? "the header has" : "the first row has"
+                throw PipelineError.data("row has \(reader.fieldCount) field\(reader.fieldCount == 1 ? "" : "s") but \(what) \(width)",
+                                         path: path, row: reader.line, column: min(reader.fieldCount, width) + 1)
+            }
+            for (k, field) in featureIndices.enumerated() {
+                switch reader.number(field) {
+                case .number(let x): row[k] = x
+                case .missing:
+                    switch plan.missing {
+                    case .error: throw missingValue(field, "values")
+                    case .dropRow: dropped += 1; continue records
+                    case .mean: row[k] = .nan
+                    }
+                case let cell: throw badNumber(field, cell)
+                }
+            }
+            for (k, field) in targetIndices.enumerated() {
+                switch reader.number(field) {
+                case .number(let x): rowTargets[k] = x
+                case .missing:
+                    if plan.missing == .dropRow { dropped += 1; continue records }
+                    let text = reader.text(field)
+                    let cell = text.isEmpty ? "empty target cell" : "missing target '\(text)'"
+                    let advice = plan.missing == .mean ? "a target cannot be filled in with a mean; use missing: drop_row"
+                                                       : "set missing: drop_row to skip such rows"
+                    throw PipelineError.data("\(cell) in \(describe(field)); \(advice)", path: path, row: reader.line, column: field + 1)
+                case let cell: throw badNumber(field, cell)
+                }
+            }
+            if let labelIndex {
+                let name = reader.text(labelIndex)
+                if name.isEmpty {
+                    if plan.missing == .dropRow { dropped += 1; continue records }
+                    let advice = plan.missing == .mean ? "a label cannot be filled in with a mean; use missing: drop_row"
+                                                       : "set missing: drop_row to skip such rows"
+                    throw PipelineError.data("empty label in \(describe(labelIndex)); \(advice)",
+                                             path: path, row: reader.line, column: labelIndex + 1)
+                }
+                if let index = classIndex[name] {
+                    labels.append(index)
+                } else if let known = fixed?.classes {
+                    throw PipelineError.data("class \(quoteCell(name)) in \(describe(labelIndex)) is not a class of the training file (\(known.joined(separator: ", ")))",
+                                             path: path, row: reader.line, column: labelIndex + 1)
+                } else {
+                    classIndex[name] = classOrder.count
+                    labels.append(classOrder.count)
+                    classOrder.append(name)
+                }
+            }
+            inputs.append(contentsOf: row)
+            values.append(contentsOf: rowTargets)
+            rows += 1
+        }
+
+        guard rows > 0 else {
+            if dropped > 0 {
+                throw PipelineError.data("every row has a missing value, so missing: drop_row left no samples", path: path)
+            }
+            throw PipelineError.data(header ? "the file has a header but no data rows" : "the file has no data rows", path: path)
+        }
+
+        var classes: [String]?
+        var targets: Matrix
+        if let labelIndex {
+            var order = classOrder
+            if fixed == nil {
+                guard classOrder.count >= 2 else {
+                    throw PipelineError.data("the label \(describe(labelIndex)) has only one class, \(quoteCell(classOrder[0])); classification needs at least two",
+                                             path: path)
+                }
+                order = sortedClasses(classOrder)
+            }
+            let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+            let remap = classOrder.map { position[$0] ?? 0 }
+            targets = Matrix(rows: rows, columns: order.count)
+            for (r, label) in labels.enumerated() { targets[r, remap[label]] = 1 }
+            classes = order
+        } else {
+            targets = Matrix(rows: rows, columns: targetIndices.count, storage: values)
+        }
+        let columnRef: (Int) -> CSVData.Column = { header ? .name(names[$0]) : .index($0) }
+        return CSVTable(dataset: Dataset(inputs: Matrix(rows: rows, columns: featureIndices.count, storage: inputs), targets: targets),
+                        classes: classes,
+                        featureNames: featureIndices.map { names[$0] },
+                        featureColumns: featureIndices.map(columnRef),
+                        labelColumn: labelIndex.map(columnRef),
+                        targetColumns: targetIndices.map(columnRef))
+    }
+
+    /// Numerically when every name is a number ("2" < "10"), else in string order.
+    static func sortedClasses(_ names: [String]) -> [String] {
+        let numbers = names.map { Double($0) }
+        if numbers.allSatisfy({ $0 != nil }) {
+            return zip(names, numbers).sorted { ($0.1 ?? 0, $0.0) < ($1.1 ?? 0, $1.0) }.map(\.0)
+        }
+        return names.sorted()
+    }
+}
+
+/// A cell's text for a message: quoted, cut at 40 characters.
+func quoteCell(_ text: String) -> String {
+    text.count > 40 ? "'\(text.prefix(40))...'" : "'\(text)'"
+}

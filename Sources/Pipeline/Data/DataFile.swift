@@ -1,0 +1,116 @@
+@preconcurrency import Glibc
+
+/// An input file read front to back in chunks, decompressed on the fly when it starts with the
+/// gzip magic bytes (1f 8b), whatever its name. Errors name the file as the user wrote it.
+///
+/// Opening faults (missing, a folder, no permission) exit 66; a corrupt gzip stream exits 65.
+final class DataFile {
+    /// The path as shown in messages (resolved against the spec's folder).
+    let path: String
+    let isGzip: Bool
+    /// Size on disk in bytes (compressed size for gzip).
+    let sizeOnDisk: Int
+    private let descriptor: Int32
+    private var inflater: GzipInflater?
+    /// Bytes read to sniff the format, handed out before anything else.
+    private var sniffed: [UInt8]
+
+    init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PipelineError.noInput("cannot open: \(Self.reason(errno))", path: path) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw PipelineError.noInput("cannot read: \(Self.reason(code))", path: path)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw PipelineError.noInput("cannot read: it is a folder, not a file", path: path)
+        }
+        descriptor = fd
+        sizeOnDisk = Int(info.st_size)
+        var head = [UInt8](repeating: 0, count: 2)
+        var got = 0
+        while got < 2 {
+            let count = head.withUnsafeMutableBytes { buffer in
+                Glibc.read(fd, buffer.baseAddress.map { $0 + got }, 2 - got)
+            }
+            if count < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                close(fd)
+                throw PipelineError.noInput("cannot read: \(Self.reason(code))", path: path)
+            }
+            if count == 0 { break }
+            got += count
+        }
+        sniffed = Array(head.prefix(got))
+        isGzip = got == 2 && head[0] == 0x1F && head[1] == 0x8B
+        if isGzip {
+            inflater = try GzipInflater { [unowned self] buffer in try self.readRaw(into: buffer) }
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Fills `buffer` with the file's (decompressed) bytes; fewer than asked only at the end, 0 after it.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let inflater else { return try readRaw(into: buffer) }
+        do {
+            return try inflater.read(into: buffer)
+        } catch let error as GzipError {
+            throw PipelineError.data(error.message, path: path)
+        }
+    }
+
+    /// Reads until `buffer` is full or the file ends; returns the count.
+    func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if count == 0 { break }
+            filled += count
+        }
+        return filled
+    }
+
+    /// Counts the bytes left without keeping them (for "N extra bytes" messages).
+    func countRemaining() throws -> Int {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        defer { scratch.deallocate() }
+        var total = 0
+        while true {
+            let count = try read(into: scratch)
+            if count == 0 { return total }
+            total += count
+        }
+    }
+
+    /// The bytes on disk, after the sniffed ones.
+    private func readRaw(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        if !sniffed.isEmpty {
+            let count = min(sniffed.count, buffer.count)
+            for i in 0..<count { buffer[i] = sniffed[i] }
+            sniffed.removeFirst(count)
+            return count
+        }
+        while true {
+            let count = Glibc.read(descriptor, base, buffer.count)
+            if count >= 0 { return count }
+            let code = errno
+            if code != EINTR { throw PipelineError.noInput("cannot read: \(Self.reason(code))", path: path) }
+        }
+    }
+
+    private static func reason(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: return "no such file"
+        case EACCES: return "permission denied"
+        case EISDIR: return "it is a folder, not a file"
+        default: return strerror(code).map { String(cString: $0) } ?? "error \(code)"
+        }
+    }
+}

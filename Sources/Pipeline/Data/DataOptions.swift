@@ -1,0 +1,98 @@
+import BackpropCore
+import PipelineSpec
+
+/// The keys every data plugin reads, in one place: `normalize`, `validation` and `test`.
+///
+/// `test` is read here as a node only; its shape belongs to the plugin (a file for `csv`,
+/// `{images, labels}` for `idx`, `{inputs, targets}` for `inline`, a sample count for `synthetic`).
+/// After a plugin has read its samples, `assemble` makes the parts every plugin hands the engine:
+/// split → impute → fit normalisation on the training part → apply it to every part.
+struct DataOptions: Sendable {
+    /// The rows `bp-pipeline plugins` lists for these keys, after each plugin's own.
+    static func parameters(test: String) -> [ParameterDescription] {
+        [
+            ParameterDescription("normalize", "string", default: "none",
+                                 "standardize (mean 0, σ 1), minmax ([0, 1]) or none; fitted on the training part only, saved in model.json"),
+            ParameterDescription("validation", "number", default: "none",
+                                 "fraction of the samples held out for validation (seeded; stratified for classification)"),
+            ParameterDescription("test", test, default: "none", "a separate test part, evaluated after training (test_loss, test_accuracy)"),
+        ]
+    }
+
+    /// The seeded split uses the same stream as `training.validation`, so either key holds out the same samples.
+    static let splitSeedMix: UInt64 = 0x5EED_5E11_7000_0001
+
+    let normalize: Normalization.Method
+    let validation: Double?
+    /// The `test` value as written, for the plugin to read.
+    let testNode: SpecNode?
+    let seed: UInt64
+
+    init(_ arguments: PluginArguments) throws {
+        let method = try arguments.choice("normalize", Normalization.Method.allCases.map(\.rawValue), default: "none")
+        normalize = Normalization.Method(rawValue: method) ?? .none
+        validation = try arguments.optionalNumber("validation", .openUnitInterval)
+        testNode = arguments.optional("test")
+        seed = arguments.context.seed
+    }
+
+    /// The parts the engine trains on, from a plugin's samples.
+    ///
+    /// - `imputeMissing`: NaN inputs (CSV `missing: mean`) become the training part's column
+    ///   mean, in every part; without it the plugins never produce NaN.
+    /// - `source`: the file or description named in errors and the run summary.
+    func assemble(training all: Dataset, test: Dataset?, task: LearningTask, featureNames: [String],
+                  source: String, imputeMissing: Bool = false) throws -> LoadedData {
+        var training = all
+        var validation: Dataset?
+        if let fraction = self.validation {
+            guard all.count >= 2 else {
+                throw PipelineError.data("validation needs at least 2 samples, the data has \(all.count)", path: source)
+            }
+            var splitter = SeededGenerator(seed: seed ^ Self.splitSeedMix)
+            let classes = task.classNames != nil ? all.classIndices : nil
+            (training, validation) = all.split(holdingOut: fraction, classes: classes, using: &splitter)
+        }
+        var testPart = test
+        if imputeMissing {
+            let means = try Self.columnMeans(of: training.inputs, names: featureNames, source: source)
+            Self.fillMissing(&training.inputs, with: means)
+            if validation != nil { Self.fillMissing(&validation!.inputs, with: means) }
+            if testPart != nil { Self.fillMissing(&testPart!.inputs, with: means) }
+        }
+        let normalization = Normalization.fit(normalize, on: training.inputs)
+        if let normalization {
+            normalization.apply(to: &training.inputs)
+            if validation != nil { normalization.apply(to: &validation!.inputs) }
+            if testPart != nil { normalization.apply(to: &testPart!.inputs) }
+        }
+        var loaded = LoadedData(training: training, validation: validation, test: testPart, task: task,
+                                featureNames: featureNames, source: source)
+        loaded.normalization = normalization
+        return loaded
+    }
+
+    /// Mean of the non-NaN values of each column; a column with none is an error.
+    static func columnMeans(of inputs: Matrix, names: [String], source: String) throws -> [Double] {
+        var sums = [Double](repeating: 0, count: inputs.columns)
+        var counts = [Int](repeating: 0, count: inputs.columns)
+        for r in 0..<inputs.rows {
+            for c in 0..<inputs.columns where !inputs[r, c].isNaN {
+                sums[c] += inputs[r, c]
+                counts[c] += 1
+            }
+        }
+        for c in 0..<inputs.columns where counts[c] == 0 {
+            throw PipelineError.data("column '\(names[c])' has no values in the training part, so 'missing: mean' has no mean to fill in",
+                                     path: source)
+        }
+        return zip(sums, counts).map { $0 / Double($1) }
+    }
+
+    static func fillMissing(_ inputs: inout Matrix, with means: [Double]) {
+        let width = means.count
+        for i in 0..<inputs.storage.count where inputs.storage[i].isNaN {
+            inputs.storage[i] = means[i % width]
+        }
+    }
+}
