@@ -11,6 +11,10 @@ public protocol Activation: Sendable {
     func forward(_ net: Matrix, into out: inout Matrix)
     /// ∂E/∂net from ∂E/∂out, (batch, units) each.
     func backward(net: Matrix, out: Matrix, outGradient: Matrix, into netGradient: inout Matrix)
+    /// Net values where f or one of its first derivatives jumps (relu's 0). Finite differences
+    /// across such a point are meaningless, so the gradient check skips perturbations that
+    /// move a unit's net across one.
+    var kinks: [Double] { get }
 }
 
 /// An activation applied to each element on its own: f'(net) is all backward needs.
@@ -22,6 +26,7 @@ public protocol ElementwiseActivation: Activation {
 
 extension Activation {
     public var parameters: [String: Double] { [:] }
+    public var kinks: [Double] { [] }
 }
 
 extension ElementwiseActivation {

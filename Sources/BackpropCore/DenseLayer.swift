@@ -35,7 +35,9 @@ public final class DenseLayer {
     /// (batch, in) -> (batch, out). Returns the cached output.
     @discardableResult
     public func forward(_ x: Matrix) -> Matrix {
-        input = x
+        // A copy into the layer's own buffer: holding a reference to the layer below's output
+        // would make that layer's next forward copy-on-write (an allocation per batch).
+        input.assign(x)
         net.resize(rows: x.rows, columns: unitCount)
         // net = x·W, (batch, in) x (in, out) -> (batch, out); then net += b on every row.
         BLAS.gemm(x, weights.value, into: &net)

@@ -17,4 +17,6 @@ public protocol FusedOutputLoss: Loss {
     func fuses(with activation: any Activation) -> Bool
     /// The mean loss, and ∂E/∂net of the output layer written into `netGradient`.
     func evaluateFused(net: Matrix, output: Matrix, target: Matrix, netGradient: inout Matrix) -> Double
+    /// The mean loss only, computed stably from `net`.
+    func valueFused(net: Matrix, output: Matrix, target: Matrix) -> Double
 }

@@ -2,7 +2,7 @@
 ///
 /// A batch of samples is a matrix of row vectors: `(batch, features)`. Storage is one flat,
 /// contiguous array so BLAS can read it directly and buffers can be reused between batches.
-public struct Matrix: Sendable, Equatable {
+public struct Matrix: Sendable, Equatable, Codable {
     public private(set) var rows: Int
     public private(set) var columns: Int
     /// Row-major elements: element (r, c) is `storage[r * columns + c]`.
@@ -77,6 +77,16 @@ public struct Matrix: Sendable, Equatable {
     public mutating func fill(_ value: Double) {
         storage.withUnsafeMutableBufferPointer { buffer in
             for i in buffer.indices { buffer[i] = value }
+        }
+    }
+
+    /// Makes this matrix a copy of `other`, reusing this matrix's storage when the size fits.
+    public mutating func assign(_ other: Matrix) {
+        resize(rows: other.rows, columns: other.columns)
+        other.storage.withUnsafeBufferPointer { source in
+            storage.withUnsafeMutableBufferPointer { target in
+                for i in source.indices { target[i] = source[i] }
+            }
         }
     }
 }

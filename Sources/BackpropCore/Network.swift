@@ -50,6 +50,9 @@ public final class Network {
     public func loss(_ x: Matrix, target: Matrix, loss: any Loss) -> Double {
         forward(x)
         let last = layers[layers.count - 1]
+        if let fused = loss as? any FusedOutputLoss, fused.fuses(with: last.activation) {
+            return fused.valueFused(net: last.net, output: last.output, target: target)
+        }
         return loss.value(net: last.net, output: last.output, target: target)
     }
 

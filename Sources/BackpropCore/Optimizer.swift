@@ -23,3 +23,91 @@ public struct StateMismatch: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// One kind of per-parameter buffer of an optimizer (a momentum buffer, Adam's first moment),
+/// one flat array per parameter position in `Network.parameters`, created on first use and
+/// saved under "<kind>/<parameter name>" (e.g. "exp_avg/W1").
+final class OptimizerBuffer {
+    let kind: String
+    private(set) var slots: [[Double]] = []
+    private(set) var names: [String] = []
+
+    init(_ kind: String) { self.kind = kind }
+
+    /// Whether parameter `index` has no buffer yet (PyTorch's "state is empty").
+    func isEmpty(_ index: Int) -> Bool { index >= slots.count || slots[index].isEmpty }
+
+    /// Creates the buffer of `parameter` (at `index`) filled with `initial` if it does not exist.
+    func ensure(_ index: Int, for parameter: Parameter, initial: Double = 0) {
+        while slots.count <= index {
+            slots.append([])
+            names.append("")
+        }
+        let count = parameter.value.storage.count
+        if slots[index].count != count {
+            slots[index] = Array(repeating: initial, count: count)
+            names[index] = parameter.name
+        }
+    }
+
+    /// Runs `body` on the buffer of parameter `index` (which must exist), in place.
+    @inline(__always)
+    func withBuffer<R>(_ index: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> R) -> R {
+        slots[index].withUnsafeMutableBufferPointer { body($0) }
+    }
+
+    func save(into state: inout [String: [Double]]) {
+        for (index, values) in slots.enumerated() where !values.isEmpty {
+            state["\(kind)/\(names[index])"] = values
+        }
+    }
+
+    /// Takes this kind's buffers from `state`; returns how many it used.
+    func restore(_ state: [String: [Double]], parameters: [Parameter]) throws -> Int {
+        var restored: [[Double]] = Array(repeating: [], count: parameters.count)
+        var used = 0
+        for (index, parameter) in parameters.enumerated() {
+            guard let values = state["\(kind)/\(parameter.name)"] else { continue }
+            guard values.count == parameter.value.storage.count else {
+                throw StateMismatch("optimizer buffer \(kind)/\(parameter.name) has \(values.count) values but the parameter has \(parameter.value.storage.count)")
+            }
+            restored[index] = values
+            used += 1
+        }
+        slots = restored
+        names = parameters.map(\.name)
+        return used
+    }
+}
+
+extension Optimizer {
+    /// Saves `buffers` and `scalars` (e.g. Adam's step count) as one state dictionary.
+    func save(_ buffers: [OptimizerBuffer], scalars: [String: Double] = [:]) -> [String: [Double]] {
+        var state: [String: [Double]] = [:]
+        for buffer in buffers { buffer.save(into: &state) }
+        for (key, value) in scalars { state[key] = [value] }
+        return state
+    }
+
+    /// Restores what `save` wrote; every key must be used.
+    func restore(_ state: [String: [Double]], _ buffers: [OptimizerBuffer], scalars: [String],
+                 parameters: [Parameter]) throws -> [String: Double] {
+        var used = 0
+        for buffer in buffers { used += try buffer.restore(state, parameters: parameters) }
+        var values: [String: Double] = [:]
+        for key in scalars {
+            if let value = state[key] {
+                guard value.count == 1 else { throw StateMismatch("optimizer state '\(key)' must be one number") }
+                values[key] = value[0]
+                used += 1
+            }
+        }
+        guard used == state.count else {
+            let unknown = state.keys.sorted().first { key in
+                !scalars.contains(key) && !buffers.contains { key.hasPrefix($0.kind + "/") }
+            } ?? "?"
+            throw StateMismatch("the \(name) optimizer state has an entry these parameters do not fit: '\(unknown)'")
+        }
+        return values
+    }
+}

@@ -1,5 +1,5 @@
 /// What a schedule may look at when choosing the next epoch's rate.
-public struct EpochSummary: Sendable {
+public struct EpochSummary: Sendable, Codable, Equatable {
     public let epoch: Int
     public let loss: Double
     public let validationLoss: Double?

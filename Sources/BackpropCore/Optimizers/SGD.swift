@@ -1,15 +1,60 @@
-/// Stochastic gradient descent: w ← w − η·g.
+/// Stochastic gradient descent with PyTorch's `torch.optim.SGD` update, step by step:
+///
+///     g ← g + λ·w                      (weight_decay λ, when λ ≠ 0)
+///     if μ ≠ 0:  b ← g on the first step, else b ← μ·b + (1 − dampening)·g
+///                g ← g + μ·b (nesterov)  or  g ← b
+///     w ← w − η·g
+///
+/// With μ = 0 and λ = 0 this is the seed's w ← w − η·∂E/∂w.
 public final class SGD: Optimizer {
-    public init() {}
+    public let momentum: Double
+    public let dampening: Double
+    public let nesterov: Bool
+    public let weightDecay: Double
+    let buffer = OptimizerBuffer("momentum_buffer")
+
+    public init(momentum: Double = 0, dampening: Double = 0, nesterov: Bool = false, weightDecay: Double = 0) {
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+    }
     public var name: String { "sgd" }
 
     public func step(_ parameters: [Parameter], learningRate: Double) {
-        for parameter in parameters where parameter.isTrainable {
+        let mu = momentum, keep = 1 - dampening, lambda = weightDecay, nesterov = nesterov
+        for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
+            let count = parameter.value.storage.count
+            if mu == 0 {
+                parameter.gradient.storage.withUnsafeBufferPointer { g in
+                    parameter.value.storage.withUnsafeMutableBufferPointer { w in
+                        for i in 0..<count {
+                            let d = lambda != 0 ? g[i] + lambda * w[i] : g[i]
+                            w[i] -= learningRate * d
+                        }
+                    }
+                }
+                continue
+            }
+            let first = buffer.isEmpty(index)
+            buffer.ensure(index, for: parameter)
             parameter.gradient.storage.withUnsafeBufferPointer { g in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                    for i in w.indices { w[i] -= learningRate * g[i] }
+                    buffer.withBuffer(index) { b in
+                        for i in 0..<count {
+                            var d = lambda != 0 ? g[i] + lambda * w[i] : g[i]
+                            b[i] = first ? d : b[i] * mu + keep * d
+                            d = nesterov ? d + mu * b[i] : b[i]
+                            w[i] -= learningRate * d
+                        }
+                    }
                 }
             }
         }
+    }
+
+    public func saveState() -> [String: [Double]] { save([buffer]) }
+    public func restoreState(_ state: [String: [Double]], parameters: [Parameter]) throws {
+        _ = try restore(state, [buffer], scalars: [], parameters: parameters)
     }
 }

@@ -1,0 +1,12 @@
+/// gelu(x) = x·Φ(x) = ½·x·(1 + erf(x/√2)), the exact form (PyTorch's default, not the tanh
+/// approximation); derivative Φ(x) + x·φ(x) with φ(x) = e^(−x²/2)/√(2π).
+public struct GELU: ElementwiseActivation {
+    public init() {}
+    public var name: String { "gelu" }
+    @inline(__always) public func value(_ x: Double) -> Double { 0.5 * x * (1 + _erf(x * 0.70710678118654752440)) }
+    @inline(__always) public func derivative(x: Double, y: Double) -> Double {
+        let cdf = 0.5 * (1 + _erf(x * 0.70710678118654752440))
+        let pdf = _exp(-0.5 * x * x) * 0.39894228040143267794
+        return cdf + x * pdf
+    }
+}
