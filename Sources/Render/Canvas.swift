@@ -349,8 +349,11 @@ public final class Canvas {
 
     // MARK: Private
 
+    /// Quantised to 8 bits first: Cairo truncates its 16-bit channels to 8, so k/255 is the
+    /// one input that comes back as exactly k, and a fill then matches `Color.rgba`.
     private func setColor(_ c: Color) {
-        cairo_set_source_rgba(context, c.red, c.green, c.blue, c.alpha)
+        let q = c.rgba
+        cairo_set_source_rgba(context, Double(q.r) / 255, Double(q.g) / 255, Double(q.b) / 255, Double(q.a) / 255)
     }
 
     private func setDash(_ dash: [Double]) {

@@ -61,6 +61,80 @@ struct GalleryTests {
         out.append(("heat-bad", GradientHeatmapChart(title: "zeros and NaN", values: [[0, 1e-3, .nan, 1e-2], [.infinity, 0.1, 0.2, 0]],
             matrices: [LayerGradientMatrices(layer: 1, firstEpoch: 1, first: [[0, .nan]], lastEpoch: 4, last: [[0, 0]])]).render()))
         out.append(("heat-empty", GradientHeatmapChart(title: "empty", values: []).render()))
+        out += decisionSamples()
+        out += confusionSamples()
+        return out
+    }
+
+    /// Three interleaved spirals, a deterministic point set.
+    static func spirals(count: Int, offset: Double) -> [LabeledPoint] {
+        (0..<count).map { (i: Int) -> LabeledPoint in
+            let c = i % 3
+            let r = Double(i / 3) / Double(count / 3) * 5 + 0.2
+            let a = 1.75 * Double(i / 3) / Double(count / 3) * 2 * Double.pi + Double(c) * 2 * Double.pi / 3 + offset
+            return LabeledPoint(x: r * cos(a) + 0.15 * sin(Double(i) * 12.9898), y: r * sin(a) + 0.15 * cos(Double(i) * 78.233), value: Double(c))
+        }
+    }
+
+    static func decisionSamples() -> [(String, RasterImage)] {
+        var out: [(String, RasterImage)] = []
+        let train = spirals(count: 300, offset: 0)
+        let validation = spirals(count: 60, offset: 0.05)
+        // A stand-in "network": nearest training point's class.
+        let chart = DecisionBoundaryChart(title: "spirals · 2-16-16-3 tanh", resolution: 160, classNames: ["class 0", "class 1", "class 2"],
+                                          training: train, validation: validation) { (x: Double, y: Double) -> Double in
+            var best = 0.0
+            var bestD = Double.infinity
+            for p in train {
+                let d = (p.x - x) * (p.x - x) + (p.y - y) * (p.y - y)
+                if d < bestD { bestD = d; best = p.value }
+            }
+            return best
+        }
+        out.append(("decision-spirals", chart.render()))
+        let xorPoints = [LabeledPoint(x: 0, y: 0, value: 0), LabeledPoint(x: 1, y: 1, value: 0),
+                         LabeledPoint(x: 0, y: 1, value: 1), LabeledPoint(x: 1, y: 0, value: 1)]
+        let n = 100
+        let xr = -0.5...1.5
+        let prob: [[Double]] = (0..<n).map { (i: Int) -> [Double] in
+            (0..<n).map { (j: Int) -> Double in
+                let x = -0.5 + (Double(j) + 0.5) / Double(n) * 2
+                let y = -0.5 + (Double(i) + 0.5) / Double(n) * 2
+                return 1 / (1 + exp(-12 * (x - 0.5) * (0.5 - y)))
+            }
+        }
+        out.append(("decision-xor", DecisionBoundaryChart(
+            title: "xor", xRange: xr, yRange: xr, grid: prob.map { $0.map { $0 > 0.5 ? 1 : 0 } },
+            confidence: prob.map { $0.map { abs($0 - 0.5) * 2 } }, classNames: ["false", "true"], training: xorPoints).render()))
+        let wave = (0..<200).map { (i: Int) -> LabeledPoint in
+            let x = Double(i % 20) / 19 * 4 - 2
+            let y = Double(i / 20) / 9 * 4 - 2
+            return LabeledPoint(x: x, y: y, value: sin(x) * cos(y))
+        }
+        out.append(("decision-regression", DecisionBoundaryChart(
+            title: "sin(x)·cos(y) regression", resolution: 120, classNames: nil, training: Array(wave.prefix(180)),
+            validation: Array(wave.suffix(20)), xLabel: "x", yLabel: "y", valueLabel: "network output") { (x: Double, y: Double) -> Double in
+                sin(x) * cos(y) * 0.95
+            }.render()))
+        out.append(("decision-empty", DecisionBoundaryChart(title: "empty", xRange: 0...0, yRange: 0...1, grid: [],
+                                                            classNames: ["a"], training: []).render()))
+        return out
+    }
+
+    static func confusionSamples() -> [(String, RasterImage)] {
+        var out: [(String, RasterImage)] = []
+        out.append(("confusion-3", ConfusionMatrixChart(title: "spirals", classNames: ["class 0", "class 1", "class 2"],
+                                                        counts: [[95, 3, 2], [4, 90, 6], [0, 7, 93]]).render()))
+        let names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+        let counts: [[Int]] = (0..<10).map { (t: Int) -> [Int] in
+            (0..<10).map { (p: Int) -> Int in t == p ? 800 + 17 * t : (t * 7 + p * 3) % 23 }
+        }
+        out.append(("confusion-10", ConfusionMatrixChart(title: "cifar-ish", classNames: names, counts: counts).render()))
+        out.append(("confusion-huge", ConfusionMatrixChart(title: "huge counts", classNames: ["negative", "positive"],
+                                                           counts: [[123_456_789, 2_345_678], [0, 0]]).render()))
+        let many: [[Int]] = (0..<40).map { (t: Int) -> [Int] in (0..<40).map { (p: Int) -> Int in t == p ? 50 : (t + p) % 5 } }
+        out.append(("confusion-40", ConfusionMatrixChart(title: "40 classes", classNames: (0..<40).map { "digit-\($0)" }, counts: many).render()))
+        out.append(("confusion-empty", ConfusionMatrixChart(title: "empty", classNames: [], counts: []).render()))
         return out
     }
 
