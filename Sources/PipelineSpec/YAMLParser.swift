@@ -24,7 +24,7 @@ enum YAMLParser {
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) != 0 else {
-            throw SpecError("out of memory while starting the YAML parser", at: nil)
+            throw SpecError("out of memory while starting the YAML parser", path: source.path, kind: .invalid)
         }
         defer { yaml_parser_delete(parser) }
         let event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
@@ -56,7 +56,7 @@ enum YAMLParser {
         let problem = state.problem.map { String(cString: $0) } ?? "invalid YAML"
         switch state.error {
         case YAML_MEMORY_ERROR:
-            return SpecError("out of memory while parsing the YAML", at: nil)
+            return SpecError("out of memory while parsing the YAML", path: source.path, kind: .invalid)
         case YAML_READER_ERROR:
             // Reader errors carry a byte offset and the offending character, not a mark.
             let (line, column) = lineAndColumn(ofByte: Int(state.problem_offset), in: bytes)
@@ -82,7 +82,8 @@ enum YAMLParser {
                                           column: last.unicodeScalars.count + 1)
             }
             var hint: String?
-            let lines = [location.line, Int(state.context_mark.line) + 1]
+            var lines = [location.line]
+            if state.context != nil { lines.append(Int(state.context_mark.line) + 1) }
             if lines.contains(where: { hasTabIndentation(source.line($0)) })
                 || source.line(location.line).map({ character(at: location.column, in: $0) == "\t" }) == true {
                 hint = "indent with spaces; YAML does not allow tabs"
