@@ -132,7 +132,11 @@ public enum Engine {
             let report = RunReport(definition: definition, network: prepared.network, data: prepared.data,
                                    outcome: outcome, trainingSeconds: seconds, version: version)
             for output in definition.outputs {
-                try output.write(report, to: staging.path + "/" + output.file)
+                do {
+                    try output.write(report, to: staging.path + "/" + output.file)
+                } catch let error as PipelineError {
+                    throw error.replacingPathPrefix(staging.path, with: target)
+                }
             }
             try staging.commit()
             return RunResult(report: report, outputDirectory: target)

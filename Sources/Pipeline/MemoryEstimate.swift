@@ -51,9 +51,15 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// what does not fit (an error at its `units`), else the spec file.
     func check(limit: Int, definition: PipelineDefinition) throws {
         guard total > limit else { return }
-        var message = "the run needs about \(Self.format(total)) of memory (network \(Self.format(networkBytes)) for "
-            + "\(parameters) parameters, data \(Self.format(dataBytes)), batch buffers \(Self.format(bufferBytes))), "
-            + "more than the \(Self.format(limit)) allowed"
+        var message: String
+        if dataBytes == 0 && bufferBytes == 0 {
+            message = "the network needs about \(Self.format(total)) of memory for \(parameters) parameters "
+                + "(\(Self.numbersPerParameter) float64 numbers each), more than the \(Self.format(limit)) allowed"
+        } else {
+            message = "the run needs about \(Self.format(total)) of memory (network \(Self.format(networkBytes)) for "
+                + "\(parameters) parameters, data \(Self.format(dataBytes)), batch buffers \(Self.format(bufferBytes))), "
+                + "more than the \(Self.format(limit)) allowed"
+        }
         let hint = "shrink the network, the batch or the data, or raise the limit with --max-memory (e.g. --max-memory 16G)"
         if networkBytes >= dataBytes && networkBytes >= bufferBytes,
            let widest = definition.network.layers.max(by: { $0.units < $1.units }) {

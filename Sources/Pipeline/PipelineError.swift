@@ -47,6 +47,13 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         PipelineError(.cannotCreate, "\(path): error: \(message)")
     }
 
+    /// The same error with a leading `prefix` path replaced, so an output's failure inside the
+    /// staging folder names the file where the user expects it.
+    func replacingPathPrefix(_ prefix: String, with replacement: String) -> PipelineError {
+        guard description.hasPrefix(prefix + "/") else { return self }
+        return PipelineError(exitCode, replacement + description.dropFirst(prefix.count))
+    }
+
     /// Maps a spec error to its exit code.
     public init(_ error: SpecError) {
         switch error.kind {

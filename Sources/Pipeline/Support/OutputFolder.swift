@@ -31,7 +31,7 @@ struct OutputFolder {
     /// folder. Changes nothing on disk, so `validate` and the start of a run can both call it.
     static func check(_ target: String) throws {
         guard !target.isEmpty else {
-            throw PipelineError(.usage, "error: the output folder path is empty; give --out DIR or output_dir")
+            throw PipelineError(.usage, "--out: error: the output folder path is empty; give a folder, e.g. --out runs/latest")
         }
         var info = stat()
         guard stat(target, &info) == 0 else {

@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+
+/// The built `bp-pipeline` executable, run as a user would: arguments, a working folder, and
+/// what comes back on stdout, stderr and as the exit status.
+enum Binary {
+    /// SwiftPM puts the test bundle and the executable in the same products folder
+    /// (`.build/debug`); the EndToEndTests target depends on the executable so it is built first.
+    static let url: URL? = {
+        let manager = FileManager.default
+        var folders = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            folders.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        return folders.map { $0.appendingPathComponent("bp-pipeline") }
+            .first { manager.isExecutableFile(atPath: $0.path) }
+    }()
+
+    /// The test sources' Fixtures folder.
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    struct Result {
+        var status: Int32
+        /// True when the process ended by a signal (then `status` is the signal number).
+        var signalled: Bool
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the executable in `folder`; a run still alive after `timeout` seconds is killed and
+    /// reported as a hang.
+    static func run(_ arguments: [String], in folder: URL, timeout: TimeInterval = 60,
+                    environment: [String: String]? = nil,
+                    whileRunning: ((Process) -> Void)? = nil) throws -> Result {
+        let executable = try XCTUnwrap(url, "bp-pipeline not found next to the test bundle")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        if let environment { process.environment = environment }
+        // Files, not pipes: a chatty child cannot fill a pipe and stall while we wait.
+        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("bp-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: capture) }
+        let outURL = capture.appendingPathComponent("stdout"), errURL = capture.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        whileRunning?(process)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        let hung = process.isRunning
+        if hung { process.terminate(); process.waitUntilExit() }
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        XCTAssertFalse(hung, "bp-pipeline \(arguments.joined(separator: " ")) still ran after \(timeout) s")
+        return Result(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+                      stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    /// A fresh temporary folder holding a copy of `Fixtures/<name>`.
+    static func copyOfFixtures(_ name: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bp-e2e-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: folder)
+        return folder
+    }
+
+    /// Every path under `folder` (hidden ones too), relative, sorted: to prove a run left nothing behind.
+    static func listing(_ folder: URL) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
+        return enumerator.compactMap { $0 as? String }.sorted()
+    }
+}
