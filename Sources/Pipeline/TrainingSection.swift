@@ -11,11 +11,18 @@ public struct TrainingDefinition {
     public let optimizerName: String
     /// `training.validation`: a fraction of the training data held out (seeded, stratified for classification).
     public let validationFraction: Double?
+    /// `training.early_stopping`.
+    public let earlyStopping: EarlyStopping?
+    /// `training.clip_grad_norm`.
+    public let clipGradientNorm: Double?
+    /// `training.regularization`.
+    public let regularization: Regularization
 
     /// The core's options for this section; `task` decides whether accuracy is measured.
     public func options(for task: LearningTask) -> TrainingOptions {
         TrainingOptions(epochs: epochs, batchSize: batchSize, shuffle: shuffle,
-                        measureAccuracy: task.classNames != nil)
+                        measureAccuracy: task.classNames != nil, earlyStopping: earlyStopping,
+                        clipGradientNorm: clipGradientNorm, regularization: regularization)
     }
 }
 
@@ -50,9 +57,59 @@ extension PipelineDefinition {
         }
         let optimizerNode = try reader.required("optimizer")
         let (optimizer, optimizerName) = try Registry.optimizers.make(from: optimizerNode, context: context)
+        var earlyStopping: EarlyStopping?
+        if let node = reader.optional("early_stopping"), !node.isNull {
+            earlyStopping = try decodeEarlyStopping(node)
+        }
+        var clipGradientNorm: Double?
+        if let node = reader.optional("clip_grad_norm"), !node.isNull {
+            let value = try node.double("clip_grad_norm")
+            guard value > 0 else { throw SpecError("'clip_grad_norm' must be greater than 0, found \(node.scalarText)", at: node.location) }
+            clipGradientNorm = value
+        }
+        var regularization = Regularization()
+        if let node = reader.optional("regularization"), !node.isNull {
+            let penalties = try MappingReader(node, "regularization")
+            for key in ["l1", "l2"] {
+                guard let value = penalties.optional(key), !value.isNull else { continue }
+                let x = try value.double(key)
+                guard x >= 0 else { throw SpecError("'\(key)' must be 0 or greater, found \(value.scalarText)", at: value.location) }
+                if key == "l1" { regularization.l1 = x } else { regularization.l2 = x }
+            }
+            try penalties.finish()
+        }
         try reader.finish()
         return TrainingDefinition(epochs: epochs, batchSize: batchSize, shuffle: shuffle,
                                   optimizer: optimizer, optimizerName: optimizerName,
-                                  validationFraction: validationFraction)
+                                  validationFraction: validationFraction, earlyStopping: earlyStopping,
+                                  clipGradientNorm: clipGradientNorm, regularization: regularization)
+    }
+
+    /// `early_stopping: {monitor: val_loss|loss, patience: 10, min_delta: 0, restore_best: false}`.
+    static func decodeEarlyStopping(_ node: SpecNode) throws -> EarlyStopping {
+        let reader = try MappingReader(node, "early_stopping")
+        var stopping = EarlyStopping()
+        if let value = reader.optional("monitor"), !value.isNull {
+            let word = try value.string("monitor")
+            guard let monitor = Monitor(rawValue: word) else {
+                var message = "'monitor' must be one of 'val_loss', 'loss', found '\(word)'"
+                if let hint = didYouMean(word, among: Monitor.allCases.map(\.rawValue)) { message += "; \(hint)" }
+                throw SpecError(message, at: value.location)
+            }
+            stopping.monitor = monitor
+        }
+        if let value = reader.optional("patience"), !value.isNull {
+            stopping.patience = try value.int("patience")
+            guard stopping.patience >= 1 else { throw SpecError("'patience' must be at least 1, found \(stopping.patience)", at: value.location) }
+        }
+        if let value = reader.optional("min_delta"), !value.isNull {
+            stopping.minDelta = try value.double("min_delta")
+            guard stopping.minDelta >= 0 else { throw SpecError("'min_delta' must be 0 or greater, found \(value.scalarText)", at: value.location) }
+        }
+        if let value = reader.optional("restore_best"), !value.isNull {
+            stopping.restoreBest = try value.bool("restore_best")
+        }
+        try reader.finish()
+        return stopping
     }
 }

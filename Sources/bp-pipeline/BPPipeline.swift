@@ -14,7 +14,7 @@ struct BPPipeline: ParsableCommand {
         130/143 interrupted by SIGINT/SIGTERM.
         """,
         version: Engine.version,
-        subcommands: [Run.self, Validate.self, Plugins.self],
+        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self],
         defaultSubcommand: Run.self)
 }
 

@@ -3,7 +3,7 @@ import BackpropCore
 /// `metrics.json`: how the run ended and its final numbers.
 public struct MetricsOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
-        name: "metrics", summary: "metrics.json: status, epochs, final_loss and, where they exist, accuracies and validation/test figures",
+        name: "metrics", summary: "metrics.json: status, epochs, final_loss and, where they exist, accuracies, validation/test figures, best_epoch and the regularization penalty",
         parameters: [ParameterDescription("file", "string", default: "metrics.json", "file name in the output folder")],
         example: "- type: metrics\n  file: metrics.json")
     public let file: String
@@ -21,7 +21,9 @@ public struct MetricsOutput: OutputStage, StagePlugin {
             ("epochs", .integer(outcome.history.count)),
             ("final_loss", .number(outcome.finalLoss)),
         ]
+        if let value = outcome.finalRegularization { members.append(("final_regularization", .number(value))) }
         if let value = outcome.history.last?.loss { members.append(("last_epoch_loss", .number(value))) }
+        if let value = outcome.bestEpoch { members.append(("best_epoch", .integer(value))) }
         if let value = outcome.finalAccuracy { members.append(("train_accuracy", .number(value))) }
         if let value = outcome.finalValidationLoss { members.append(("val_loss", .number(value))) }
         if let value = outcome.finalValidationAccuracy { members.append(("val_accuracy", .number(value))) }
