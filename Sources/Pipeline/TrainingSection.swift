@@ -17,6 +17,8 @@ public struct TrainingDefinition {
     public let clipGradientNorm: Double?
     /// `training.regularization`.
     public let regularization: Regularization
+    /// `training.checkpoint_every`: write a checkpoint every N epochs (nil: only when interrupted).
+    public var checkpointEvery: Int? = nil
 
     /// The core's options for this section; `task` decides whether accuracy is measured.
     public func options(for task: LearningTask) -> TrainingOptions {
@@ -78,11 +80,18 @@ extension PipelineDefinition {
             }
             try penalties.finish()
         }
+        var checkpointEvery: Int?
+        if let node = reader.optional("checkpoint_every"), !node.isNull {
+            let every = try node.int("checkpoint_every")
+            guard every >= 1 else { throw SpecError("'checkpoint_every' must be at least 1, found \(every)", at: node.location) }
+            checkpointEvery = every
+        }
         try reader.finish()
         return TrainingDefinition(epochs: epochs, batchSize: batchSize, shuffle: shuffle,
                                   optimizer: optimizer, optimizerName: optimizerName,
                                   validationFraction: validationFraction, earlyStopping: earlyStopping,
-                                  clipGradientNorm: clipGradientNorm, regularization: regularization)
+                                  clipGradientNorm: clipGradientNorm, regularization: regularization,
+                                  checkpointEvery: checkpointEvery)
     }
 
     /// `early_stopping: {monitor: val_loss|loss, patience: 10, min_delta: 0, restore_best: false}`.
