@@ -307,7 +307,7 @@ struct MatrixPanels {
     private func rowHeights(width: Double, canvas: Canvas, theme: Theme) -> [Double] {
         let all = items
         let columns = self.columns(width: width, theme: theme)
-        let cellWidth = width / Double(columns)
+        let cellWidth = min(width / Double(columns), 320 * theme.scale)
         var heights: [Double] = []
         for start in stride(from: 0, to: all.count, by: columns) {
             let row = all[start..<min(all.count, start + columns)]
@@ -323,7 +323,9 @@ struct MatrixPanels {
         let all = items
         guard !all.isEmpty else { return }
         let columns = self.columns(width: band.width, theme: theme)
-        let cellW = band.width / Double(columns)
+        // Panels no wider than 320 px, the grid centred, so a lone pair stays together.
+        let cellW = min(band.width / Double(columns), 320 * theme.scale)
+        let x0 = band.x + (band.width - cellW * Double(columns)) / 2
         var heights = rowHeights(width: band.width, canvas: canvas, theme: theme)
         let total = heights.reduce(0, +)
         if total > band.height { heights = heights.map { $0 * band.height / total } }
@@ -332,7 +334,7 @@ struct MatrixPanels {
             for c in 0..<columns {
                 let i = r * columns + c
                 guard i < all.count else { break }
-                let cell = Rect(x: band.x + Double(c) * cellW, y: y, width: cellW, height: rowHeight)
+                let cell = Rect(x: x0 + Double(c) * cellW, y: y, width: cellW, height: rowHeight)
                 drawPanel(all[i], in: cell.inset(left: 4 * theme.scale, right: 4 * theme.scale), canvas: canvas, theme: theme)
             }
             y += rowHeight
