@@ -1,0 +1,103 @@
+import XCTest
+@testable import BackpropCore
+
+/// Backprop against finite differences (through the core's GradientCheck, the code behind
+/// `bp-pipeline gradcheck`) for every activation × loss pair that makes sense.
+final class GradientCheckTests: XCTestCase {
+    static let inputs = Matrix([[0.5, -1.2, 0.3], [1.5, 0.2, -0.7], [-0.4, 0.9, 1.1], [0.1, -0.3, -1.5], [2.0, 1.0, 0.05]])
+    /// Probabilities (rows sum to 1), so every loss accepts them.
+    static let targets = Matrix([[0.2, 0.8], [0.9, 0.1], [0.5, 0.5], [0.0, 1.0], [1.0, 0.0]])
+
+    static let hidden: [any Activation] = [Sigmoid(), Tanh(), ReLU(), LeakyReLU(alpha: 0.1), ELU(alpha: 0.7), SELU(),
+                                           Softplus(), GELU(), Swish(), Linear(), Softmax()]
+
+    func network(hidden: any Activation, output: any Activation, seed: UInt64 = 11) -> Network {
+        var generator = SeededGenerator(seed: seed)
+        let init1 = NormalInitializer(standardDeviation: 0.8)
+        func layer(_ index: Int, _ fanIn: Int, _ fanOut: Int, _ activation: any Activation) -> DenseLayer {
+            DenseLayer(index: index, weights: Matrix(rows: fanIn, columns: fanOut,
+                                                     storage: init1.weights(fanIn: fanIn, fanOut: fanOut, using: &generator)),
+                       bias: (0..<fanOut).map { _ in generator.uniform(-0.5, 0.5) }, activation: activation)
+        }
+        return Network(inputCount: 3, layers: [layer(1, 3, 5, hidden), layer(2, 5, 4, hidden), layer(3, 4, 2, output)])
+    }
+
+    func worst(_ network: Network, _ loss: any Loss, regularization: Regularization = Regularization()) -> (Double, Int) {
+        var generator = SeededGenerator(seed: 1)
+        let results = GradientCheck().run(network: network, loss: loss, regularization: regularization,
+                                          inputs: Self.inputs, targets: Self.targets, generator: &generator)
+        XCTAssertEqual(results.map(\.name), ["W1", "b1", "W2", "b2", "W3", "b3"])
+        return (results.map(\.worstError).max() ?? .infinity, results.reduce(0) { $0 + $1.checked })
+    }
+
+    func testEveryActivationWithHalfSquaredErrorAndMSE() {
+        for activation in Self.hidden {
+            for loss: any Loss in [HalfSquaredError(), MeanSquaredError()] {
+                let (error, checked) = worst(network(hidden: activation, output: activation), loss)
+                XCTAssertLessThan(error, 1e-8, "\(activation.name) × \(loss.name)")
+                XCTAssertGreaterThan(checked, 40, "\(activation.name) × \(loss.name)")
+            }
+        }
+    }
+
+    func testSoftmaxWithCrossEntropyAndSigmoidWithBinaryCrossEntropy() {
+        for activation in Self.hidden {
+            let (ce, _) = worst(network(hidden: activation, output: Softmax()), CrossEntropy())
+            XCTAssertLessThan(ce, 1e-8, "\(activation.name) → softmax × cross_entropy")
+            let (bce, _) = worst(network(hidden: activation, output: Sigmoid()), BinaryCrossEntropy())
+            XCTAssertLessThan(bce, 1e-8, "\(activation.name) → sigmoid × binary_cross_entropy")
+        }
+        // The unfused forms behind other outputs (probabilities from softmax via the Jacobian).
+        let (plain, _) = worst(network(hidden: Tanh(), output: Sigmoid()), CrossEntropy())
+        XCTAssertLessThan(plain, 1e-8)
+        let (bceLinear, _) = worst(network(hidden: Tanh(), output: Softmax()), BinaryCrossEntropy())
+        XCTAssertLessThan(bceLinear, 1e-8)
+    }
+
+    func testRegularizationGradients() {
+        let (error, _) = worst(network(hidden: Tanh(), output: Sigmoid()), MeanSquaredError(),
+                               regularization: Regularization(l1: 0.01, l2: 0.05))
+        XCTAssertLessThan(error, 1e-8)
+    }
+
+    /// A derivative that is wrong by 1% in one activation must fail the check.
+    struct SlightlyWrongTanh: ElementwiseActivation {
+        var name: String { "tanh" }
+        func value(_ x: Double) -> Double { tanh(x) }
+        func derivative(x: Double, y: Double) -> Double { 1.01 * (1 - y * y) }
+    }
+
+    func testAWrongDerivativeIsCaught() {
+        let (error, _) = worst(network(hidden: SlightlyWrongTanh(), output: Sigmoid()), MeanSquaredError())
+        XCTAssertGreaterThan(error, 1e-3)
+    }
+
+    func testReLUKinksAreSkippedNotReported() {
+        // Put unit 1 of layer 1 exactly at its kink for sample 1: net = 0.
+        let network = network(hidden: ReLU(), output: Sigmoid())
+        let layer = network.layers[0]
+        var net = 0.0
+        for j in 0..<3 { net += Self.inputs[0, j] * layer.weights.value[j, 0] }
+        layer.bias.value.storage[0] = -net
+        var generator = SeededGenerator(seed: 1)
+        let results = GradientCheck().run(network: network, loss: MeanSquaredError(), inputs: Self.inputs,
+                                          targets: Self.targets, generator: &generator)
+        XCTAssertGreaterThan(results[1].skipped, 0)
+        XCTAssertLessThan(results.map(\.worstError).max() ?? 1, 1e-8)
+    }
+
+    func testLargeNetworksAreSampledWithTheSeed() {
+        var g = SeededGenerator(seed: 3)
+        let wide = Network(inputCount: 3, layers: [
+            DenseLayer(index: 1, weights: Matrix(rows: 3, columns: 2000, storage: XavierUniform().weights(fanIn: 3, fanOut: 2000, using: &g)),
+                       bias: Array(repeating: 0, count: 2000), activation: Tanh()),
+            DenseLayer(index: 2, weights: Matrix(rows: 2000, columns: 2, storage: XavierUniform().weights(fanIn: 2000, fanOut: 2, using: &g)),
+                       bias: [0, 0], activation: Sigmoid()),
+        ])
+        var generator = SeededGenerator(seed: 1)
+        let results = GradientCheck().run(network: wide, loss: MeanSquaredError(), inputs: Self.inputs,
+                                          targets: Self.targets, generator: &generator)
+        XCTAssertEqual(results.map(\.checked), [100, 100, 100, 2])
+        XCTAssertLessThan(results.map(\.worstError).max() ?? 1, 1e-8)
+    }
+}
