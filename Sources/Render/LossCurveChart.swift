@@ -185,7 +185,7 @@ public struct LossCurveChart: Sendable {
         var panels: [(panel: Panel, title: String)] = []
         var y = top
         let lossPanel = Panel(rect: Rect(x: left, y: y, width: plotWidth, height: lossHeight), x: xAxis, y: lossAxis)
-        panels.append((lossPanel, lossLabel + (logScale ? " (log)" : "")))
+        panels.append((lossPanel, lossLabel + (logScale ? ", log scale" : "")))
         y += lossHeight + gap
         var accuracyPanel: Panel?
         if !accuracy.isEmpty {
