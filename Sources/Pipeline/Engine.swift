@@ -110,6 +110,7 @@ public enum Engine {
             throw SpecError("the output layer has \(last.units) unit\(last.units == 1 ? "" : "s") but the data has \(data.training.targetCount) target column\(data.training.targetCount == 1 ? "" : "s")",
                             at: last.unitsNode.location)
         }
+        for output in definition.outputs { try output.check(definition, data: data) }
     }
 
     /// Trains and writes every output into a staging folder beside the output folder, then

@@ -43,11 +43,12 @@ public struct LossCurveOutput: OutputStage, StagePlugin {
         try writeChart(chart.render(width: options.width ?? 1000, height: options.height ?? 640), to: path, report: report)
     }
 
-    /// The epoch with the lowest validation loss, or training loss when there is no validation part.
+    /// The epoch with the lowest validation loss; nil without a validation part (the lowest
+    /// training loss is nearly always the last epoch and says nothing).
     static func bestEpoch(_ history: [EpochRecord]) -> Int? {
         let monitored = history.compactMap { record -> (Int, Double)? in
-            let value = record.validationLoss ?? record.loss
-            return value.isFinite ? (record.epoch, value) : nil
+            guard let value = record.validationLoss, value.isFinite else { return nil }
+            return (record.epoch, value)
         }
         return monitored.min { $0.1 < $1.1 }?.0
     }

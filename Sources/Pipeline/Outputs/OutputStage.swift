@@ -29,13 +29,22 @@ public struct RunReport {
 public protocol OutputStage: Sendable {
     /// The file name inside the output folder.
     var file: String { get }
+    /// Checks, before training, that this output can be drawn for this network and data
+    /// (a decision boundary needs 2 inputs); throws a SpecError pointing at the output.
+    func check(_ definition: PipelineDefinition, data: LoadedData) throws
     func write(_ report: RunReport, to path: String) throws
+}
+
+extension OutputStage {
+    public func check(_ definition: PipelineDefinition, data: LoadedData) throws {}
 }
 
 extension Registry {
     public static let outputs = PluginFamily<any OutputStage>(.output, noun: "output", [
         Plugin(LossCurveOutput.self),
         Plugin(GradientHeatmapOutput.self),
+        Plugin(DecisionBoundaryOutput.self),
+        Plugin(ConfusionMatrixOutput.self),
         Plugin(MetricsOutput.self),
         Plugin(HistoryOutput.self),
         Plugin(ModelOutput.self),

@@ -1,0 +1,55 @@
+import BackpropCore
+import PipelineSpec
+import Render
+
+/// `confusion_matrix`: counts of true (rows) against predicted (columns) classes on the test
+/// part, else the validation part, else the training data; shading by row-normalised fraction.
+public struct ConfusionMatrixOutput: OutputStage, StagePlugin {
+    public static let description = StageDescription(
+        name: "confusion_matrix",
+        summary: "PNG (classification): true × predicted class counts on the test, else validation, else training part",
+        parameters: ChartOptions.parameters + [
+            ParameterDescription("part", "string", default: "auto", "test, validation, training, or auto (the first that exists)"),
+        ],
+        example: "- type: confusion_matrix\n  file: confusion.png")
+
+    public let file: String
+    let options: ChartOptions
+    let part: String
+    let node: SpecNode
+
+    public init(_ arguments: PluginArguments) throws {
+        file = try arguments.outputFile(default: "confusion_matrix.png", extension: "png")
+        options = try ChartOptions(arguments)
+        part = try arguments.choice("part", ["auto", "test", "validation", "training"], default: "auto")
+        node = arguments.node
+    }
+
+    public func check(_ definition: PipelineDefinition, data: LoadedData) throws {
+        guard data.task.classNames != nil else {
+            throw SpecError("confusion_matrix needs classification data; this data is a regression task", at: node.location)
+        }
+        let missing = (part == "test" && data.test == nil) ? "test" : (part == "validation" && data.validation == nil && definition.training.validationFraction == nil) ? "validation" : nil
+        if let missing {
+            throw SpecError("confusion_matrix asks for the \(missing) part, but the data has none", at: node.location)
+        }
+    }
+
+    public func write(_ report: RunReport, to path: String) throws {
+        let data = report.data
+        let chosen: (Dataset, String)
+        switch part {
+        case "test": chosen = (data.test ?? data.training, "test")
+        case "validation": chosen = (data.validation ?? data.training, "validation")
+        case "training": chosen = (data.training, "training")
+        default:
+            chosen = data.test.map { ($0, "test") } ?? data.validation.map { ($0, "validation") } ?? (data.training, "training")
+        }
+        let evaluation = report.evaluate(chosen.0, part: chosen.1)
+        let classes = data.task.classNames ?? []
+        let chart = ConfusionMatrixChart(title: options.title(for: report), classNames: classes,
+                                         counts: evaluation.confusion ?? [],
+                                         subtitle: nil)
+        try writeChart(chart.render(width: options.width ?? 1000, height: options.height ?? 800), to: path, report: report)
+    }
+}

@@ -1,0 +1,93 @@
+import BackpropCore
+import PipelineSpec
+import Render
+
+/// `decision_boundary`: for networks with 2 inputs, the network's output over the input plane
+/// with the training points on top and validation points marked differently.
+public struct DecisionBoundaryOutput: OutputStage, StagePlugin {
+    public static let description = StageDescription(
+        name: "decision_boundary",
+        summary: "PNG (2-input networks): the output over the input plane, class regions or a value map, with the data on top",
+        parameters: ChartOptions.parameters + [
+            ParameterDescription("resolution", "integer", default: "200", "grid cells per side (20 to 1000)"),
+        ],
+        example: "- type: decision_boundary\n  file: boundary.png")
+
+    public let file: String
+    let options: ChartOptions
+    let resolution: Int
+    let node: SpecNode
+
+    public init(_ arguments: PluginArguments) throws {
+        file = try arguments.outputFile(default: "decision_boundary.png", extension: "png")
+        options = try ChartOptions(arguments)
+        resolution = try arguments.integer("resolution", default: 200, minimum: 20)
+        node = arguments.node
+        if resolution > 1000, let value = arguments.optional("resolution") {
+            throw SpecError("'resolution' must be at most 1000, found \(resolution)", at: value.location)
+        }
+    }
+
+    public func check(_ definition: PipelineDefinition, data: LoadedData) throws {
+        guard definition.network.inputs == 2 else {
+            throw SpecError("decision_boundary needs a network with 2 inputs; this one has \(definition.network.inputs)",
+                            at: node.location)
+        }
+    }
+
+    public func write(_ report: RunReport, to path: String) throws {
+        let data = report.data
+        let normalization = data.normalization
+        // Draw in the data's own units: points are stored normalised, so undo that for display
+        // and normalise each grid point before it enters the network.
+        func points(_ dataset: Dataset?) -> [LabeledPoint] {
+            guard let dataset else { return [] }
+            return (0..<dataset.count).map { r in
+                var x = dataset.inputs[r, 0], y = dataset.inputs[r, 1]
+                if let n = normalization { x = x * n.scale[0] + n.shift[0]; y = y * n.scale[1] + n.shift[1] }
+                let target = dataset.targets.row(r)
+                let value = data.task.classNames != nil ? Double(Network.predictedClass(target)) : target[target.startIndex]
+                return LabeledPoint(x: x, y: y, value: value)
+            }
+        }
+        let training = points(data.training), validation = points(data.validation)
+        let xRange = DecisionBoundaryChart.paddedRange((training + validation).map(\.x))
+        let yRange = DecisionBoundaryChart.paddedRange((training + validation).map(\.y))
+        let n = resolution
+        // Every grid centre in one batch: (n², 2) through the network at once.
+        var plane = Matrix(rows: n * n, columns: 2)
+        for i in 0..<n {
+            for j in 0..<n {
+                plane[i * n + j, 0] = xRange.lowerBound + (Double(j) + 0.5) / Double(n) * (xRange.upperBound - xRange.lowerBound)
+                plane[i * n + j, 1] = yRange.lowerBound + (Double(i) + 0.5) / Double(n) * (yRange.upperBound - yRange.lowerBound)
+            }
+        }
+        normalization?.apply(to: &plane)
+        let outputs = report.network.predict(plane)
+        let classes = data.task.classNames
+        var grid = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        var confidence = [[Double]](repeating: [Double](repeating: 1, count: n), count: n)
+        for i in 0..<n {
+            for j in 0..<n {
+                let row = outputs.row(i * n + j)
+                if classes != nil {
+                    let predicted = Network.predictedClass(row)
+                    grid[i][j] = Double(predicted)
+                    // Certainty: the winning output for several classes, distance from 0.5 for one.
+                    let p = row.count == 1 ? abs(row[row.startIndex] - 0.5) * 2 : row[row.startIndex + predicted]
+                    confidence[i][j] = p.isFinite ? min(max(p, 0), 1) : 0
+                } else {
+                    grid[i][j] = row[row.startIndex]
+                }
+            }
+        }
+        let names = data.featureNames
+        let chart = DecisionBoundaryChart(
+            title: options.title(for: report), xRange: xRange, yRange: yRange, grid: grid,
+            confidence: classes != nil ? confidence : nil, classNames: classes,
+            training: training, validation: validation,
+            xLabel: names.count == 2 ? names[0] : "x₁", yLabel: names.count == 2 ? names[1] : "x₂",
+            valueLabel: "network output")
+        try writeChart(chart.render(width: options.width ?? 1000, height: options.height ?? 800), to: path, report: report)
+    }
+}
