@@ -11,7 +11,7 @@ public final class Warmup: LearningRateSchedule {
     public var baseRate: Double { schedule.baseRate }
 
     public func rate(epoch: Int, previous: EpochSummary?) -> Double {
-        if epoch <= epochs { return baseRate * Double(epoch) / Double(epochs) }
+        if epoch <= epochs { return baseRate * (Double(epoch) / Double(epochs)) }
         let inner = epoch - epochs
         // The wrapped schedule sees no summary of warm-up epochs.
         return schedule.rate(epoch: inner, previous: inner > 1 ? previous : nil)
