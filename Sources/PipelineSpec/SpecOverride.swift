@@ -72,7 +72,8 @@ extension SpecNode {
     /// Replaces or adds the value at the override's path.
     ///
     /// Missing mapping keys are created (intermediate ones as empty mappings, and a null on the way
-    /// becomes a mapping). List items are numbered from 0 (as in yq); an index out of range, a name
+    /// becomes a mapping). List items are numbered from 0 (as in yq) and the index one past the
+    /// end appends an item; an index further out, a name
     /// that is not an index on a list, or a path through a scalar is an error in the argument.
     public mutating func apply(_ override: SpecOverride) throws {
         try set(override, depth: 0)
@@ -121,15 +122,18 @@ extension SpecNode {
                 throw SpecError("'\(walked)' is a list; expected an item number (from 0), found \(quote(name))",
                                 at: nameLocation)
             }
-            guard index < items.count else {
+            guard index <= items.count else {
                 let count = items.count
                 throw SpecError("item \(index) is out of range: '\(walked)' has \(count) "
-                                + "\(count == 1 ? "item" : "items") (numbered from 0)", at: nameLocation)
+                                + "\(count == 1 ? "item" : "items") (numbered from 0; \(count) appends one)", at: nameLocation)
             }
             if isLast {
-                items[index] = override.value
+                if index == items.count { items.append(override.value) } else { items[index] = override.value }
             } else {
-                try items[index].set(override, depth: depth + 1)
+                // Index == count appends a new item (as yq does), e.g. outputs.5.type=confusion_matrix.
+                var child = index < items.count ? items[index] : SpecNode(.mapping([]), at: nameLocation)
+                try child.set(override, depth: depth + 1)
+                if index < items.count { items[index] = child } else { items.append(child) }
             }
             value = .sequence(items)
         case .scalar:

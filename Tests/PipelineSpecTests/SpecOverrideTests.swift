@@ -75,6 +75,14 @@ private func overrideError(_ argument: String) -> String {
     #expect(try layers[1].doubles("layers[1]") == [3, 4])
 }
 
+@Test func theIndexOnePastTheEndAppendsAnItem() throws {
+    let root = try overridden("network.layers.2.units=7", "network.layers.2.activation=relu")
+    let layers = try #require(root["network"]?["layers"]).list("layers")
+    #expect(layers.count == 3)
+    #expect(try layers[2]["units"]?.int("units") == 7)
+    #expect(try layers[2]["activation"]?.string("activation") == "relu")
+}
+
 @Test(arguments: [
     ("5", "a number", true), ("'5'", "a string", false), ("\"x y\"", "a string", false), ("true", "a boolean", true),
 ])
@@ -102,9 +110,9 @@ func valuesAreReadAsYAML(value: String, kind: String, plain: Bool) throws {
 }
 
 @Test(arguments: [
-    ("network.layers.2.units=7", """
-        --set 'network.layers.2.units=7': error: item 2 is out of range: 'network.layers' has 2 items (numbered from 0)
-            network.layers.2.units=7
+    ("network.layers.3.units=7", """
+        --set 'network.layers.3.units=7': error: item 3 is out of range: 'network.layers' has 2 items (numbered from 0; 2 appends one)
+            network.layers.3.units=7
                            ^
         """),
     ("network.layers.first.units=7", """
