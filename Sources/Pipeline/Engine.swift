@@ -1,5 +1,6 @@
 import BackpropCore
 import Foundation
+@preconcurrency import Glibc
 import PipelineSpec
 
 /// What the command line asks for.
@@ -115,7 +116,14 @@ public enum Engine {
 
     /// Trains and writes every output into a staging folder beside the output folder, then
     /// moves it into place. On failure before the move nothing at `outputDirectory` changes.
+    ///
+    /// Checkpoints: an interrupted run (`shouldStop` turned true) writes `checkpoint.bin` with
+    /// the state at the end of its last complete epoch, so resuming repeats the interrupted
+    /// epoch from its start and ends bit-identical to a run never interrupted; with
+    /// `training.checkpoint_every: N` one is also written beside the output folder every N
+    /// epochs (for runs killed outright) and the final state goes into the output folder.
     public static func run(_ prepared: PreparedRun, outputDirectory override: String? = nil,
+                           resumingFrom checkpoint: Checkpoint? = nil,
                            shouldStop: @escaping () -> Bool = { false },
                            onEpoch: @escaping (EpochRecord) -> Void = { _ in }) throws -> RunResult {
         let definition = prepared.definition
@@ -126,10 +134,48 @@ public enum Engine {
             let options = training.options(for: prepared.data.task)
             let trainer = Trainer(network: prepared.network, loss: definition.loss, optimizer: training.optimizer,
                                   schedule: definition.schedule, options: options, generator: prepared.generator)
+            // The state at the end of the last complete epoch, without its history (the
+            // outcome's history holds it; keeping a reference here would make the trainer copy
+            // its growing history every epoch).
+            var lastComplete = checkpoint?.state ?? trainer.state
+            if checkpoint == nil { lastComplete.order = Array(0..<prepared.data.training.count) }
+            lastComplete.history = []
+            let periodicPath = Checkpoint.periodicPath(for: target)
+            var periodicFailure: PipelineError?
+            let every = training.checkpointEvery
+
             let start = DispatchTime.now().uptimeNanoseconds
-            let outcome = trainer.train(prepared.data.training, validation: prepared.data.validation,
-                                        shouldStop: shouldStop, onEpoch: onEpoch)
+            let outcome: TrainingOutcome
+            do {
+                outcome = try trainer.train(
+                    prepared.data.training, validation: prepared.data.validation, resumingFrom: checkpoint?.state,
+                    shouldStop: { periodicFailure != nil || shouldStop() }, onEpoch: onEpoch,
+                    onState: { state in
+                        if let every, (state.nextEpoch - 1) % every == 0, periodicFailure == nil {
+                            do {
+                                try Checkpoint(state, for: definition).writeAtomically(to: periodicPath)
+                            } catch {
+                                periodicFailure = error as? PipelineError
+                                    ?? PipelineError.output("cannot write the checkpoint: \(error)", path: periodicPath)
+                            }
+                        }
+                        var kept = state
+                        kept.history = []
+                        lastComplete = kept
+                    })
+            } catch let mismatch as StateMismatch {
+                throw PipelineError(.usage, "\(target): error: the checkpoint does not fit this run: \(mismatch.description)")
+            }
+            if let periodicFailure { throw periodicFailure }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+
+            if outcome.status == .interrupted {
+                var state = lastComplete
+                state.history = Array(outcome.history.prefix(max(state.nextEpoch - 1, 0)))
+                try staging.writeFile(Checkpoint.fileName, try Checkpoint(state, for: definition).encoded())
+            } else if every != nil && outcome.status != .diverged {
+                try staging.writeFile(Checkpoint.fileName, try Checkpoint(trainer.state, for: definition).encoded())
+            }
             let report = RunReport(definition: definition, network: prepared.network, data: prepared.data,
                                    outcome: outcome, trainingSeconds: seconds, version: version)
             for output in definition.outputs {
@@ -140,6 +186,8 @@ public enum Engine {
                 }
             }
             try staging.commit()
+            // The run is in place (with its own checkpoint when it needs one).
+            _ = unlink(periodicPath)
             return RunResult(report: report, outputDirectory: target)
         } catch {
             staging.discard()

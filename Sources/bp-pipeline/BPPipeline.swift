@@ -42,6 +42,10 @@ struct Run: ParsableCommand {
                                valueName: "SIZE"))
     var maxMemory = MemorySize(bytes: MemoryEstimate.defaultLimit)
 
+    @Option(help: ArgumentHelp("Continue the interrupted run whose output folder is DIR from its checkpoint (same spec and --set options).",
+                               valueName: "DIR"))
+    var resume: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -51,10 +55,12 @@ struct Run: ParsableCommand {
             request.outputDirectory = out
             request.maximumMemory = maxMemory.bytes
             let definition = try Engine.load(request)
+            let checkpoint = try resume.map { try Checkpoint.load(resuming: $0, for: definition).0 }
             let prepared = try Engine.prepare(definition, maximumMemory: request.maximumMemory)
             let progress = Progress(total: definition.training.epochs, enabled: !quiet && isatty(2) != 0)
             StopSignal.install()
-            let result = try Engine.run(prepared, shouldStop: { StopSignal.requested }, onEpoch: progress.update)
+            let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested },
+                                        onEpoch: progress.update)
             progress.finish()
             if !quiet { Terminal.printSummary(result) }
             switch result.exitCode {

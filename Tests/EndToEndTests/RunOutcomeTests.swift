@@ -109,12 +109,22 @@ final class RunOutcomeTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("the loss became inf in epoch 6"), result.stdout)
     }
 
+    /// Waits until the run's staging folder exists (training has started), lets it train for
+    /// `seconds` more, then sends `signal`.
+    func signal(_ signal: Int32, to process: Process, into target: String, after seconds: Double) {
+        let slash = target.lastIndex(of: "/").map { target.index(after: $0) } ?? target.startIndex
+        let staging = folder.appendingPathComponent(String(target[..<slash]) + "." + target[slash...] + ".partial-\(process.processIdentifier)")
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: staging.path) && process.isRunning && Date() < deadline { usleep(5_000) }
+        usleep(UInt32(seconds * 1_000_000))
+        kill(process.processIdentifier, signal)
+    }
+
     /// Sends `signal` once the run is training; it must finish the batch, write the outputs
     /// with status "interrupted" and exit 128 + signal.
     func interrupt(with signal: Int32, expecting code: Int32) throws {
         let result = try Binary.run(["long.yaml"], in: folder, timeout: 60) { process in
-            usleep(700_000)
-            kill(process.processIdentifier, signal)
+            self.signal(signal, to: process, into: "runs/long", after: 0.3)
         }
         XCTAssertFalse(result.signalled, "killed by the signal instead of stopping cleanly")
         XCTAssertEqual(result.status, code, result.stderr)
@@ -134,5 +144,80 @@ final class RunOutcomeTests: XCTestCase {
 
     func testSIGTERMStopsCleanlyWithExit143() throws {
         try interrupt(with: SIGTERM, expecting: 143)
+    }
+
+    func testResumeAfterSIGINTEndsByteIdenticalToAnUninterruptedRun() throws {
+        let full = try Binary.run(["resumable.yaml", "--out", "runs/uninterrupted"], in: folder)
+        XCTAssertEqual(full.status, 0, full.stderr)
+
+        let stopped = try Binary.run(["resumable.yaml"], in: folder) { process in
+            self.signal(SIGINT, to: process, into: "runs/resumable", after: 0.4)
+        }
+        XCTAssertEqual(stopped.status, 130, stopped.stderr)
+        XCTAssertEqual(try metrics("runs/resumable")["status"] as? String, "interrupted")
+        let stoppedAt = try XCTUnwrap(try metrics("runs/resumable")["epochs"] as? Int)
+        XCTAssertLessThan(stoppedAt, 3000)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/resumable/checkpoint.bin").path))
+
+        let resumed = try Binary.run(["resumable.yaml", "--resume", "runs/resumable"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try metrics("runs/resumable")["status"] as? String, "completed")
+        let expected = try contents("runs/uninterrupted"), actual = try contents("runs/resumable")
+        for file in ["history.csv", "model.json", "loss_curve.png", "gradient_heatmap.png"] {
+            XCTAssertNotNil(expected[file], file)
+            XCTAssertTrue(expected[file] == actual[file], "\(file) differs after resuming from epoch \(stoppedAt)")
+        }
+        XCTAssertNil(actual["checkpoint.bin"], "a completed run without checkpoint_every keeps no checkpoint")
+    }
+
+    func testPeriodicCheckpointLetsARunKilledOutrightResume() throws {
+        let full = try Binary.run(["resumable.yaml", "--out", "runs/uninterrupted"], in: folder)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let every = ["--set", "training.checkpoint_every=100"]
+
+        let killed = try Binary.run(["resumable.yaml"] + every, in: folder) { process in
+            self.signal(SIGKILL, to: process, into: "runs/resumable", after: 0.8)
+        }
+        XCTAssertTrue(killed.signalled)
+        let periodic = folder.appendingPathComponent("runs/.resumable.checkpoint.bin")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: periodic.path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/resumable").path),
+                       "nothing is in place before the run ends")
+
+        let resumed = try Binary.run(["resumable.yaml", "--resume", "runs/resumable"] + every, in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let expected = try contents("runs/uninterrupted"), actual = try contents("runs/resumable")
+        for file in ["history.csv", "model.json", "loss_curve.png", "gradient_heatmap.png"] {
+            XCTAssertTrue(expected[file] == actual[file], "\(file) differs after resuming a killed run")
+        }
+        XCTAssertNotNil(actual["checkpoint.bin"], "with checkpoint_every the final state is kept")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("runs").path).sorted(),
+                       ["resumable", "uninterrupted"], "the periodic checkpoint and the killed run's staging folder are gone")
+    }
+
+    func testCheckpointFromAnotherSpecOrDamagedIsRefused() throws {
+        // A completed run with checkpoint_every keeps its final checkpoint.
+        let finished = try Binary.run(["resumable.yaml", "--set", "training.checkpoint_every=1000", "--set", "training.epochs=1000"], in: folder)
+        XCTAssertEqual(finished.status, 0, finished.stderr)
+        let other = try Binary.run(["quick.yaml", "--resume", "runs/resumable"], in: folder)
+        XCTAssertEqual(other.status, 64)
+        XCTAssertTrue(other.stderr.hasPrefix("runs/resumable/checkpoint.bin: error: this checkpoint is from a run of a different spec or --set options: it was written for spec sha256 "),
+                      other.stderr)
+        XCTAssertTrue(other.stderr.contains(" with --set training.checkpoint_every=1000 --set training.epochs=1000, this run is quick.yaml (sha256 "), other.stderr)
+        XCTAssertTrue(other.stderr.hasSuffix(") without --set\n    hint: resume with the spec file and --set options the interrupted run used, or start afresh without --resume\n"),
+                      other.stderr)
+
+        let checkpoint = folder.appendingPathComponent("runs/resumable/checkpoint.bin")
+        var bytes = try Data(contentsOf: checkpoint)
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: checkpoint)
+        let damaged = try Binary.run(["resumable.yaml", "--set", "training.checkpoint_every=1000", "--set", "training.epochs=1000",
+                                      "--resume", "runs/resumable"], in: folder)
+        XCTAssertEqual(damaged.status, 65)
+        XCTAssertEqual(damaged.stderr, "runs/resumable/checkpoint.bin: error: not a usable checkpoint: its checksum does not match (the file is truncated or corrupted)\n")
+
+        let missing = try Binary.run(["quick.yaml", "--resume", "runs/nothing-here"], in: folder)
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertEqual(missing.stderr, "runs/nothing-here: error: cannot resume: no such folder (looked for runs/nothing-here/checkpoint.bin and runs/.nothing-here.checkpoint.bin)\n")
     }
 }

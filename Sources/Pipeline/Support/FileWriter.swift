@@ -5,7 +5,7 @@ import Foundation
 /// failure reads as the system's reason ("File too large", "No space left on device") rather
 /// than Foundation's "The operation could not be completed". `durable` also fsyncs, for files
 /// a later run reads back (checkpoints). Failures are exit 73 naming `path`.
-func writeFile(_ bytes: [UInt8], to path: String, durable: Bool = false) throws {
+func writeBytes(_ bytes: [UInt8], to path: String, durable: Bool = false) throws {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {
         throw PipelineError.output("cannot write: \(OutputFolder.describe(errno))", path: path)

@@ -68,7 +68,7 @@ struct OutputFolder {
         }
         let folder = OutputFolder(target: target, path: staging, createdParents: created)
         do {
-            try folder.writeFile(marker, Data("bp-pipeline run folder\n".utf8))
+            try folder.writeFile(marker, Array("bp-pipeline run folder\n".utf8))
         } catch {
             folder.discard()
             throw error
@@ -77,12 +77,11 @@ struct OutputFolder {
     }
 
     /// Writes `data` to `file` inside the staging folder; failures are exit 73 naming the file.
-    func writeFile(_ file: String, _ data: Data) throws {
-        let full = path + "/" + file
+    func writeFile(_ file: String, _ bytes: [UInt8]) throws {
         do {
-            try data.write(to: URL(fileURLWithPath: full))
-        } catch {
-            throw PipelineError.output("cannot write: \(Self.reason(error))", path: PathTools.join(target, file))
+            try writeBytes(bytes, to: path + "/" + file)
+        } catch let error as PipelineError {
+            throw error.replacingPathPrefix(path, with: target)
         }
     }
 
@@ -157,11 +156,12 @@ struct OutputFolder {
         for folder in folders.reversed() { _ = rmdir(folder) }
     }
 
-    /// Removes `.NAME.partial-PID` and `.NAME.previous-PID` folders whose process is gone.
+    /// Removes `.NAME.partial-PID` and `.NAME.previous-PID` folders and half-written
+    /// `.NAME.checkpoint.bin.tmp-PID` files whose process is gone.
     private static func removeStale(in parent: String, name: String) {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
         for entry in entries {
-            for infix in [".partial-", ".previous-"] where entry.hasPrefix(".\(name)\(infix)") {
+            for infix in [".partial-", ".previous-", ".checkpoint.bin.tmp-"] where entry.hasPrefix(".\(name)\(infix)") {
                 guard let pid = Int32(entry.dropFirst(name.count + 1 + infix.count)), pid != getpid() else { continue }
                 if kill(pid, 0) != 0 && errno == ESRCH {
                     try? FileManager.default.removeItem(atPath: PathTools.join(parent, entry))
@@ -184,12 +184,5 @@ struct OutputFolder {
     static func describe(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "error \(code)" }
         return String(cString: text)
-    }
-
-    private static func reason(_ error: Error) -> String {
-        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
-            return describe(Int32(posix.code))
-        }
-        return (error as NSError).localizedFailureReason ?? error.localizedDescription
     }
 }
