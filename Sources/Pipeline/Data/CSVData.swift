@@ -172,9 +172,10 @@ struct CSVTable {
                 var message = "no column named '\(name)' ('\(key)')"
                 if !header {
                     message += "; the file has no header (header: false), so name columns by 0-based index, 0 to \(width - 1)"
+                } else if let hint = didYouMean(name, among: names) {
+                    message += "; \(hint) The columns are: \(names.joined(separator: ", "))"
                 } else {
-                    if let hint = didYouMean(name, among: names) { message += "; \(hint)" }
-                    message += " The columns are: \(names.joined(separator: ", "))"
+                    message += "; the columns are: \(names.joined(separator: ", "))"
                 }
                 throw PipelineError.data(message, path: path, row: headerLine)
             }
