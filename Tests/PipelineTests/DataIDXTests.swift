@@ -1,0 +1,141 @@
+import BackpropCore
+import Foundation
+import Testing
+@testable import Pipeline
+
+/// `idx` and the gzip reader under it, on small generated files.
+@Suite struct DataIDXTests {
+    /// Five 2x3 images whose pixel k of image i is 10·i + k, and labels 0, 1, 2, 1, 0.
+    static let pixels: [UInt8] = (0..<5).flatMap { i in (0..<6).map { UInt8(10 * i + $0) } }
+    static let images = idxBytes([5, 2, 3], pixels)
+    static let labels = idxBytes([5], [0, 1, 2, 1, 0])
+
+    @Test(arguments: [false, true])
+    func loadsImagesAndLabels(gzip: Bool) throws {
+        let scratch = try DataScratch()
+        let suffix = gzip ? ".gz" : ""
+        try scratch.write("i" + suffix, bytes: gzip ? try GzipInflater.compress(Self.images) : Self.images)
+        try scratch.write("l" + suffix, bytes: gzip ? try GzipInflater.compress(Self.labels) : Self.labels)
+        let data = try scratch.load("type: idx\nimages: i\(suffix)\nlabels: l\(suffix)")
+        #expect(data.training.count == 5)
+        #expect(data.training.featureCount == 6)
+        #expect(data.training.inputs.storage == Self.pixels.map { Double($0) / 255 })
+        #expect(data.training.targets.nested == [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]])
+        #expect(data.task.classNames == ["0", "1", "2"])
+        #expect(data.featureNames == ["r0c0", "r0c1", "r0c2", "r1c0", "r1c1", "r1c2"])
+    }
+
+    @Test func scaleLimitClassNamesAndTestPart() throws {
+        let scratch = try DataScratch()
+        try scratch.write("i", bytes: Self.images)
+        try scratch.write("l", bytes: Self.labels)
+        try scratch.write("ti.gz", bytes: try GzipInflater.compress(idxBytes([1, 2, 3], [6, 5, 4, 3, 2, 1])))
+        try scratch.write("tl.gz", bytes: try GzipInflater.compress(idxBytes([1], [3])))
+        let data = try scratch.load("""
+            type: idx
+            images: i
+            labels: l
+            scale: 2
+            limit: 2
+            classes: [a, b, c, d]
+            test: {images: ti.gz, labels: tl.gz}
+            """)
+        #expect(data.training.inputs.nested == [[0, 0.5, 1, 1.5, 2, 2.5], [5, 5.5, 6, 6.5, 7, 7.5]])
+        #expect(data.task.classNames == ["a", "b", "c", "d"])
+        let test = try #require(data.test)
+        #expect(test.inputs.storage == [3, 2.5, 2, 1.5, 1, 0.5])
+        #expect(test.targets.nested == [[0, 0, 0, 1]])
+    }
+
+    struct BadFile: CustomStringConvertible, Sendable {
+        let name: String
+        let images: [UInt8]
+        let labels: [UInt8]
+        let gzip: Bool
+        let keys: String
+        let message: String
+        var description: String { name }
+    }
+
+    static let badFiles: [BadFile] = [
+        BadFile(name: "not IDX", images: Array("P5 28 28\n".utf8), labels: labels, gzip: false, keys: "",
+                message: "{dir}/i: error: not an IDX file: it starts with bytes 50 35, an IDX file with 00 00"),
+        BadFile(name: "float elements", images: [0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0], labels: labels, gzip: false, keys: "",
+                message: "{dir}/i: error: element type 0d (32-bit float) is not supported; bp-pipeline reads unsigned-byte IDX files (type 08)"),
+        BadFile(name: "too short for a header", images: [0, 0], labels: labels, gzip: false, keys: "",
+                message: "{dir}/i: error: too short for an IDX file: 2 bytes, the header alone needs at least 8"),
+        BadFile(name: "header cut off", images: [0, 0, 8, 3, 0, 0, 0, 5, 0, 0], labels: labels, gzip: false, keys: "",
+                message: "{dir}/i: error: the file ends inside the IDX header (10 of 16 bytes)"),
+        BadFile(name: "raw file shorter than its header says", images: Array(images.dropLast(4)), labels: labels, gzip: false, keys: "",
+                message: "{dir}/i: error: the header declares 5 x 2 x 3 = 30 bytes of data, so the file should be 46 bytes, but it is 42"),
+        BadFile(name: "raw file longer than its header says", images: images + [1], labels: labels, gzip: false, keys: "",
+                message: "{dir}/i: error: the header declares 5 x 2 x 3 = 30 bytes of data, so the file should be 46 bytes, but it is 47"),
+        BadFile(name: "gzip data shorter than its header says", images: Array(images.dropLast(4)), labels: labels, gzip: true, keys: "",
+                message: "{dir}/i: error: the header declares 5 x 2 x 3 = 30 bytes of data but the file ends after 26"),
+        BadFile(name: "gzip data longer than its header says", images: images + [1, 2], labels: labels, gzip: true, keys: "",
+                message: "{dir}/i: error: 2 bytes follow the 30 bytes of data the header declares (5 x 2 x 3)"),
+        BadFile(name: "counts differ", images: images, labels: idxBytes([4], [0, 1, 2, 1]), gzip: false, keys: "",
+                message: "{dir}/l: error: has 4 labels but {dir}/i has 5 images"),
+        BadFile(name: "labels with three dimensions", images: images, labels: images, gzip: false, keys: "",
+                message: "{dir}/l: error: a label file has 1 dimension (the sample count); this one has 3"),
+        BadFile(name: "a label without a class name", images: images, labels: labels, gzip: false, keys: "classes: [a, b]",
+                message: "{dir}/l: error: label 2 of sample 2 is out of range: 'classes' names 2"),
+        BadFile(name: "one class", images: images, labels: idxBytes([5], [0, 0, 0, 0, 0]), gzip: false, keys: "",
+                message: "{dir}/l: error: every label is 0; classification needs at least two classes"),
+    ]
+
+    @Test(arguments: badFiles)
+    func badFile(_ bad: BadFile) throws {
+        let scratch = try DataScratch()
+        try scratch.write("i", bytes: bad.gzip ? try GzipInflater.compress(bad.images) : bad.images)
+        try scratch.write("l", bytes: bad.gzip ? try GzipInflater.compress(bad.labels) : bad.labels)
+        let (code, message) = try scratch.failure("type: idx\nimages: i\nlabels: l\n" + bad.keys)
+        #expect(message == bad.message)
+        #expect(code == .dataError)
+    }
+
+    @Test func missingImageFileExits66() throws {
+        let scratch = try DataScratch()
+        try scratch.write("l", bytes: Self.labels)
+        let (code, message) = try scratch.failure("type: idx\nimages: gone.gz\nlabels: l")
+        #expect(code == .noInput)
+        #expect(message == "{dir}/gone.gz: error: cannot open: no such file")
+    }
+
+    @Test func testPartKeysAreChecked() throws {
+        let scratch = try DataScratch()
+        let (code, message) = try scratch.failure("type: idx\nimages: i\nlabels: l\ntest: {images: a, label: b}")
+        #expect(code == .usage)
+        #expect(message.hasPrefix("{dir}/spec.yaml:6:9: error: missing required key 'labels' in 'data.test'"))
+    }
+
+    /// Larger than one 256 KiB input chunk and one output read, split across two gzip members.
+    @Test func gzipStreamsAcrossChunksAndMembers() throws {
+        var bytes = [UInt8](repeating: 0, count: 3_000_000)
+        var state: UInt32 = 1
+        for i in bytes.indices {
+            state = state &* 1_103_515_245 &+ 12345
+            bytes[i] = i % 3 == 0 ? UInt8(state >> 24) : UInt8(i % 251)
+        }
+        let scratch = try DataScratch()
+        let first = try GzipInflater.compress(Array(bytes[..<1_000_000]))
+        let second = try GzipInflater.compress(Array(bytes[1_000_000...]), level: 1)
+        let path = try scratch.write("big.gz", bytes: first + second)
+        let file = try DataFile(path: path)
+        #expect(file.isGzip)
+        var result = [UInt8](repeating: 0, count: bytes.count + 10)
+        let count = try result.withUnsafeMutableBytes { try file.readFully(into: $0) }
+        #expect(count == bytes.count)
+        #expect(Array(result[..<count]) == bytes)
+    }
+
+    @Test func rawFilesPassThroughUnchanged() throws {
+        let scratch = try DataScratch()
+        let path = try scratch.write("raw", bytes: [0x1F, 0x00, 7])
+        let file = try DataFile(path: path)
+        #expect(!file.isGzip)
+        var result = [UInt8](repeating: 0, count: 8)
+        #expect(try result.withUnsafeMutableBytes { try file.readFully(into: $0) } == 3)
+        #expect(Array(result.prefix(3)) == [0x1F, 0x00, 7])
+    }
+}
