@@ -1,4 +1,5 @@
 import CCairo
+import Foundation
 
 /// A colour with straight (not premultiplied) components in 0...1.
 public struct Color: Equatable, Hashable, Sendable {
@@ -41,9 +42,19 @@ public struct Color: Equatable, Hashable, Sendable {
         return RGBA(r: byte(red), g: byte(green), b: byte(blue), a: byte(alpha))
     }
 
-    /// Relative luminance (Rec. 709 weights on the components as given), used to pick black or
-    /// white text on a coloured cell.
-    public var luminance: Double { 0.2126 * red + 0.7152 * green + 0.0722 * blue }
+    /// Relative luminance as WCAG defines it: the sRGB components linearised
+    /// (c / 12.92 up to 0.04045, else ((c + 0.055) / 1.055)^2.4), then Rec. 709 weights.
+    /// 0 for black, 1 for white; ColorBrewer's mid blue #4292C6 gives 0.258.
+    public var luminance: Double {
+        func linear(_ c: Double) -> Double { c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4) }
+        return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    }
+
+    /// White or the theme's near-black, whichever reads better on `self` as a background.
+    /// White below a luminance of 0.3: a little past the point where the two have equal WCAG
+    /// contrast (0.22), because light text on a mid-tone cell reads as the cell's label while
+    /// dark text there looks like a hole (matplotlib's annotated heatmaps switch at mid-scale too).
+    public var textColor: Color { luminance < 0.3 ? .white : Theme.text }
 }
 
 /// A point in canvas pixels; x grows to the right, y downwards.
@@ -158,12 +169,16 @@ public final class Canvas {
     }
 
     /// An antialiased open path through `points`; points with a non-finite coordinate break the
-    /// line into separate pieces (gaps where data is missing).
-    public func polyline(_ points: [Point], color: Color, width: Double = 1.5, dash: [Double] = []) {
+    /// line into separate pieces (gaps where data is missing). `roundCaps` rounds the pieces'
+    /// ends, so that many short pieces meeting end to end (contour lines) join without notches;
+    /// the whole path is one stroke, so overlaps are painted once even with a translucent colour.
+    public func polyline(_ points: [Point], color: Color, width: Double = 1.5, dash: [Double] = [], roundCaps: Bool = false) {
         guard points.count >= 2 else { return }
         setColor(color)
         cairo_set_line_width(context, width)
         setDash(dash)
+        if roundCaps { cairo_set_line_cap(context, CAIRO_LINE_CAP_ROUND) }
+        defer { if roundCaps { cairo_set_line_cap(context, CAIRO_LINE_CAP_BUTT) } }
         var penDown = false
         for p in points {
             if p.x.isFinite && p.y.isFinite {

@@ -146,13 +146,21 @@ public struct ConfusionMatrixChart: Sendable {
     }
 
     /// The count and, when there is room, the row percentage under it; white on dark cells.
+    /// Large cells (a few classes) get numbers up to twice the tick size, so that they read
+    /// at a glance instead of floating small in the middle of a big square.
     private func drawCellText(count c: Double, fraction: Double?, in cell: Rect, fill: Color, canvas: Canvas, theme: Theme) {
-        let size = min(theme.tickSize * 1.15, cell.height / 3.2)
+        let size = max(min(theme.tickSize * 1.15, cell.height / 3.2), min(theme.tickSize * 2, cell.height / 5))
         guard size >= 7 else { return }
         var text = NumberFormat.count(c)
         if canvas.textWidth(text, size: size, bold: true) > cell.width - 4 { text = NumberFormat.short(c, significant: 2) }
         guard canvas.textWidth(text, size: size, bold: true) <= cell.width - 4 else { return }
-        let color = fill.luminance < 0.5 ? Color.white : Theme.text
+        // Empty cells keep a faint "0" and no percentage, so that the misclassifications
+        // (non-zero counts off the diagonal) are what the eye finds.
+        if c == 0 {
+            canvas.text(text, at: Point(x: cell.midX, y: cell.midY), size: size, color: Theme.missing, align: .center, baseline: .middle)
+            return
+        }
+        let color = fill.textColor
         let small = size * 0.8
         let percent = fraction.map { String(format: "%.0f%%", 100 * $0) } ?? "–"
         let twoLines = cell.height >= (size + small) * 1.9 && canvas.textWidth(percent, size: small) <= cell.width - 4

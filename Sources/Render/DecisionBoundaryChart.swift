@@ -119,7 +119,7 @@ public struct DecisionBoundaryChart: Sendable {
 
         // Right side: the legend (classification) or the colour bar and point legend (regression).
         let pointEntries = markerEntries
-        let classEntries = (classNames ?? []).enumerated().map { LegendEntry(label: $0.element, color: Self.classColor($0.offset).mixed(with: .white, amount: 0.35), sample: .swatch) }
+        let classEntries = (classNames ?? []).enumerated().map { LegendEntry(label: $0.element, color: Self.classColor($0.offset).mixed(with: .white, amount: Self.regionWhite(certainty: 1)), sample: .swatch) }
         let legendEntries = classEntries + pointEntries
         let legendSize = Legend.size(legendEntries, canvas: canvas, theme: theme)
         let (lo, hi) = valueRange
@@ -212,12 +212,15 @@ public struct DecisionBoundaryChart: Sendable {
         return entries
     }
 
+    /// How much white goes into a class colour: 0.6 where the network is sure, up to 0.85
+    /// where it is not, so that the points (full class colours) stand out on every region.
+    static func regionWhite(certainty: Double) -> Double { 0.85 - 0.25 * certainty }
+
     private func cellColor(_ v: Double, confidence c: Double?, lo: Double, hi: Double) -> Color {
         guard v.isFinite else { return Theme.missing }
         if isClassification {
-            // Light class colours, lighter still where the network is unsure.
             let certainty = c.map { min(1, max(0, $0.isFinite ? $0 : 0)) } ?? 1
-            return Self.classColor(Int(v.rounded())).mixed(with: .white, amount: 0.78 - 0.3 * certainty)
+            return Self.classColor(Int(v.rounded())).mixed(with: .white, amount: Self.regionWhite(certainty: certainty))
         }
         return ColorMap.viridis((v - lo) / (hi - lo)).mixed(with: .white, amount: 0.3)
     }
@@ -237,36 +240,104 @@ public struct DecisionBoundaryChart: Sendable {
                 image.setPixel(x: j, y: rows - 1 - i, cellColor(v, confidence: c, lo: lo, hi: hi).rgba)
             }
         }
-        canvas.drawImage(image, in: panel.rect, smooth: !isClassification)
+        // Bilinear for both kinds: class regions then meet in a one-cell blend instead of
+        // showing the grid's stair steps; the boundary line on top marks the exact edge.
+        canvas.drawImage(image, in: panel.rect, smooth: true)
         guard isClassification else { return }
-        // Class boundaries: segments between neighbouring cells of different classes.
-        let cw = panel.rect.width / Double(cols)
-        let ch = panel.rect.height / Double(rows)
-        let cls = { (i: Int, j: Int) -> Int? in
-            j < grid[i].count && grid[i][j].isFinite ? Int(grid[i][j].rounded()) : nil
+        let segments = boundarySegments(in: panel.rect)
+        canvas.withClip(panel.rect) {
+            canvas.polyline(segments, color: Color(hex: 0x333333, alpha: 0.6), width: 1.3 * theme.scale, roundCaps: true)
         }
-        let edge = Color(hex: 0x333333, alpha: 0.55)
-        var segments: [Point] = []
+    }
+
+    /// The class boundaries as line pieces in canvas pixels (pairs of points, NaN-separated),
+    /// by marching squares over the cell centres.
+    ///
+    /// For each class c the field is f_c = +w inside c and -w outside, w the cell's certainty
+    /// (at least 1e-12 so that it keeps its sign; 1 without `confidence`). An edge between
+    /// centres a and b with opposite signs is cut at t = f_a / (f_a - f_b) along it. With one sigmoid output the
+    /// certainty is |2p - 1|, so f is 2p - 1 itself and the cut is where the linearly
+    /// interpolated p crosses 0.5; otherwise the cut is weighted towards the less certain side.
+    /// The grid is padded by repeating its edge cells so that lines run out to the frame.
+    /// With two classes one field gives every boundary; with more, each class's outline is
+    /// drawn and shared edges coincide (stroked once as one path).
+    func boundarySegments(in rect: Rect) -> [Point] {
+        let rows = grid.count
+        let cols = grid.map(\.count).max() ?? 0
+        guard rows > 0, cols > 0 else { return [] }
+        // Class per cell (-1 for NaN or missing) and its weight, over the padded grid.
+        var cls = [Int](repeating: -1, count: rows * cols)
+        var weight = [Double](repeating: 1, count: rows * cols)
+        var present = Set<Int>()
         for i in 0..<rows {
             for j in 0..<cols {
-                let here = cls(i, j)
-                let x = panel.rect.minX + Double(j + 1) * cw
-                let yTop = panel.rect.maxY - Double(i + 1) * ch
-                if j + 1 < cols, cls(i, j + 1) != here {
-                    segments += [Point(x: x, y: yTop), Point(x: x, y: yTop + ch), Point(x: .nan, y: .nan)]
+                if j < grid[i].count, grid[i][j].isFinite {
+                    let c = Int(grid[i][j].rounded())
+                    cls[i * cols + j] = c
+                    present.insert(c)
                 }
-                if i + 1 < rows, cls(i + 1, j) != here {
-                    let x0 = panel.rect.minX + Double(j) * cw
-                    segments += [Point(x: x0, y: yTop), Point(x: x0 + cw, y: yTop), Point(x: .nan, y: .nan)]
+                if let confidence, i < confidence.count, j < confidence[i].count {
+                    let w = confidence[i][j]
+                    weight[i * cols + j] = w.isFinite ? max(1e-12, min(1, w)) : 1e-12
                 }
             }
         }
-        canvas.polyline(segments, color: edge, width: 1.3 * theme.scale)
+        if cls.contains(-1) { present.insert(-1) }
+        guard present.count > 1 else { return [] }
+        let fields = present.count == 2 ? [present.min() ?? 0] : present.sorted()
+        let cw = rect.width / Double(cols)
+        let ch = rect.height / Double(rows)
+        // Node (i, j) of the padded grid is cell (clamp(i), clamp(j)), i in -1...rows.
+        func index(_ i: Int, _ j: Int) -> Int { min(rows - 1, max(0, i)) * cols + min(cols - 1, max(0, j)) }
+        func position(_ i: Double, _ j: Double) -> Point {
+            Point(x: rect.minX + (j + 0.5) * cw, y: rect.maxY - (i + 0.5) * ch)
+        }
+        var points: [Point] = []
+        for c in fields {
+            func f(_ i: Int, _ j: Int) -> Double {
+                let k = index(i, j)
+                return cls[k] == c ? weight[k] : -weight[k]
+            }
+            for i in -1..<rows {
+                for j in -1..<cols {
+                    // Corners: a (i, j), b (i, j+1), d (i+1, j+1), e (i+1, j).
+                    let fa = f(i, j), fb = f(i, j + 1), fd = f(i + 1, j + 1), fe = f(i + 1, j)
+                    let mask = (fa > 0 ? 1 : 0) | (fb > 0 ? 2 : 0) | (fd > 0 ? 4 : 0) | (fe > 0 ? 8 : 0)
+                    if mask == 0 || mask == 15 { continue }
+                    let y = Double(i), x = Double(j)
+                    // Crossings on the four sides: bottom a-b, right b-d, top e-d, left a-e.
+                    let bottom = position(y, x + fa / (fa - fb))
+                    let right = position(y + fb / (fb - fd), x + 1)
+                    let top = position(y + 1, x + fe / (fe - fd))
+                    let left = position(y + fa / (fa - fe), x)
+                    let pairs: [(Point, Point)]
+                    switch mask {
+                    case 1, 14: pairs = [(left, bottom)]
+                    case 2, 13: pairs = [(bottom, right)]
+                    case 3, 12: pairs = [(left, right)]
+                    case 4, 11: pairs = [(right, top)]
+                    case 6, 9: pairs = [(bottom, top)]
+                    case 7, 8: pairs = [(left, top)]
+                    default:
+                        // Saddles (5: a and d inside, 10: b and e): the mean of the corners decides
+                        // whether the two inside corners connect through the middle.
+                        let centreInside = (fa + fb + fd + fe) / 4 > 0
+                        if (mask == 5) == centreInside {
+                            pairs = [(left, top), (bottom, right)]
+                        } else {
+                            pairs = [(left, bottom), (right, top)]
+                        }
+                    }
+                    for (p, q) in pairs { points += [p, q, Point(x: .nan, y: .nan)] }
+                }
+            }
+        }
+        return points
     }
 
     private func drawPoints(panel: Panel, canvas: Canvas, theme: Theme, lo: Double, hi: Double) {
         let total = training.count + validation.count
-        let size = (total > 3000 ? 4.5 : total > 600 ? 6.5 : 9) * theme.scale
+        let size = (total > 3000 ? 4.5 : total > 600 ? 6.5 : total > 60 ? 9 : 12) * theme.scale
         let color = { (v: Double) -> Color in
             self.isClassification ? Self.classColor(Int(v.rounded())) : ColorMap.viridis((v - lo) / (hi - lo))
         }
