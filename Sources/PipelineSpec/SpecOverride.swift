@@ -87,6 +87,12 @@ extension SpecNode {
         if isNull, case .scalar = value {
             value = .mapping([])
         }
+        // A plugin named by a bare word (`activation: sigmoid`) is shorthand for
+        // `{type: sigmoid}`; expand it so `activation.type=tanh` or `activation.alpha=0.1` work.
+        if case .scalar(let word, true) = value, depth > 0, override.path[depth - 1] != "type",
+           !ScalarForm.isBool(word), !ScalarForm.isInteger(word), !ScalarForm.isDecimal(word) {
+            value = .mapping([(key: SpecNode(.scalar("type", plain: true), at: location), value: self)])
+        }
         switch value {
         case .mapping(var entries):
             value = .mapping([])

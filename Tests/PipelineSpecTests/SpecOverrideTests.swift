@@ -75,6 +75,15 @@ private func overrideError(_ argument: String) -> String {
     #expect(try layers[1].doubles("layers[1]") == [3, 4])
 }
 
+@Test func aPluginNamedByABareWordExpandsToAMappingWithType() throws {
+    var root = try SpecLoader.load(text: "activation: sigmoid\nloss: mse\n", path: "o.yaml")
+    try root.apply(SpecOverride(parsing: "activation.type=tanh"))
+    try root.apply(SpecOverride(parsing: "loss.reduction=mean"))
+    #expect(try root["activation"]?["type"]?.string("type") == "tanh")
+    #expect(try root["loss"]?["type"]?.string("type") == "mse")
+    #expect(try root["loss"]?["reduction"]?.string("reduction") == "mean")
+}
+
 @Test func theIndexOnePastTheEndAppendsAnItem() throws {
     let root = try overridden("network.layers.2.units=7", "network.layers.2.activation=relu")
     let layers = try #require(root["network"]?["layers"]).list("layers")
