@@ -51,8 +51,17 @@ public struct GradientHeatmapChart: Sendable {
         self.subtitle = subtitle
     }
 
-    /// 640 for the heatmap alone, taller when matrix panels are drawn under it.
-    public var preferredHeight: Int { matrices.isEmpty ? 640 : 960 }
+    /// 640 for the heatmap alone; with matrix panels, room for a heatmap of at least 360 px
+    /// plus the panels at their natural size on a 1000 px wide image (at least 960, at most
+    /// 2000), so a deep network's panels are not squeezed into unreadable stamps.
+    public var preferredHeight: Int {
+        guard !matrices.isEmpty else { return 640 }
+        let canvas = Canvas(width: 1, height: 1)
+        let theme = Theme(width: 1000, height: 640)
+        let band = MatrixPanels(matrices: matrices).preferredHeight(width: 1000 - 2 * theme.pad, canvas: canvas, theme: theme)
+        let chrome = 190 * theme.scale
+        return Int(min(2000, max(960, (chrome + 360 + band).rounded(.up))))
+    }
 
     static let colorBarTitle = "mean |∂E/∂W|"
 
@@ -101,9 +110,9 @@ public struct GradientHeatmapChart: Sendable {
         let axisTitleHeight = canvas.lineHeight(size: theme.axisTitleSize)
         let xBand = theme.tickLength + 4 * theme.scale + tickLabelHeight + theme.pad * 0.4 + axisTitleHeight + theme.pad * 0.6
         let available = H - top - theme.pad * 0.5
-        // The matrices take what they need (square cells), but never more than 55%.
+        // The matrices take what they need (square cells), leaving the heatmap at least 40%.
         let matrixBand = matrices.isEmpty ? 0
-            : min(available * 0.55, MatrixPanels(matrices: matrices).preferredHeight(width: W - 2 * theme.pad, canvas: canvas, theme: theme) + theme.pad * 0.4)
+            : min(available * 0.6, MatrixPanels(matrices: matrices).preferredHeight(width: W - 2 * theme.pad, canvas: canvas, theme: theme) + theme.pad * 0.4)
         let heatHeight = max(30, available - matrixBand - xBand)
 
         // Colour scale: log10 of the positive finite values.
@@ -262,10 +271,12 @@ struct MatrixPanels {
         var columns: Int { matrix.map(\.count).max() ?? 0 }
     }
 
+    /// Two panels per layer, or one when the first epoch is also the last.
     private var items: [Item] {
         matrices.flatMap { m in
-            [Item(title: "layer \(m.layer) · epoch \(m.firstEpoch)", matrix: m.first, layer: m.layer),
-             Item(title: "layer \(m.layer) · epoch \(m.lastEpoch)", matrix: m.last, layer: m.layer)]
+            let first = Item(title: "layer \(m.layer) · epoch \(m.firstEpoch)", matrix: m.first, layer: m.layer)
+            guard m.lastEpoch != m.firstEpoch else { return [first] }
+            return [first, Item(title: "layer \(m.layer) · epoch \(m.lastEpoch)", matrix: m.last, layer: m.layer)]
         }
     }
 
@@ -331,10 +342,12 @@ struct MatrixPanels {
         if total > band.height { heights = heights.map { $0 * band.height / total } }
         var y = band.y
         for (r, rowHeight) in heights.enumerated() {
-            for c in 0..<columns {
+            // A short last row is centred under the full ones.
+            let inRow = min(columns, all.count - r * columns)
+            let rowX = x0 + cellW * Double(columns - inRow) / 2
+            for c in 0..<inRow {
                 let i = r * columns + c
-                guard i < all.count else { break }
-                let cell = Rect(x: x0 + Double(c) * cellW, y: y, width: cellW, height: rowHeight)
+                let cell = Rect(x: rowX + Double(c) * cellW, y: y, width: cellW, height: rowHeight)
                 drawPanel(all[i], in: cell.inset(left: 4 * theme.scale, right: 4 * theme.scale), canvas: canvas, theme: theme)
             }
             y += rowHeight
@@ -403,19 +416,22 @@ struct MatrixPanels {
                     let label = NumberFormat.short(v, significant: 3)
                     guard canvas.textWidth(label, size: valueSize) < side - 4 else { continue }
                     canvas.text(label, at: Point(x: mx + side * (Double(k) + 0.5), y: my + side * (Double(j) + 0.5)), size: valueSize,
-                                color: fill.luminance < 0.45 ? .white : Theme.text, align: .center, baseline: .middle)
+                                color: fill.textColor, align: .center, baseline: .middle)
                 }
             }
         }
         canvas.strokeRect(Rect(x: Canvas.crisp(mx), y: Canvas.crisp(my), width: mw.rounded(), height: mh.rounded()), color: Theme.spine, lineWidth: 1)
 
-        let rowLabels = Self.indexTicks(rows)
+        // Index labels no closer than a line height (rows) or the widest label plus a gap
+        // (columns), so "1 5 10 15" never runs together under a small matrix.
+        let rowLabels = Self.indexTicks(rows, cell: side, minGap: labelHeight * 1.05)
+        let columnGap = canvas.textWidth(String(cols), size: small) + 5 * theme.scale
         let rowLabelWidth = Layout.maxWidth(rowLabels.map(String.init), canvas: canvas, size: small)
         for j in rowLabels {
             canvas.text(String(j), at: Point(x: mx - 4 * theme.scale, y: my + side * (Double(j) - 0.5)), size: small, color: Theme.text,
                         align: .right, baseline: .middle)
         }
-        for k in Self.indexTicks(cols) {
+        for k in Self.indexTicks(cols, cell: side, minGap: columnGap) {
             canvas.text(String(k), at: Point(x: mx + side * (Double(k) - 0.5), y: rect.maxY + 3 * theme.scale), size: small, color: Theme.text,
                         align: .center, baseline: .top)
         }
@@ -424,8 +440,9 @@ struct MatrixPanels {
             canvas.text("j (\(below))", at: Point(x: mx - rowLabelWidth - 6 * theme.scale - labelHeight * 0.25, y: rect.midY), size: small,
                         color: Theme.secondaryText, align: .center, rotation: 90)
         } else {
+            // Upright: a rotated lone "j" reads as a dash.
             canvas.text("j", at: Point(x: mx - rowLabelWidth - 6 * theme.scale - labelHeight * 0.25, y: rect.midY), size: small,
-                        color: Theme.secondaryText, align: .center, rotation: 90)
+                        color: Theme.secondaryText, align: .center, baseline: .middle)
         }
         canvas.text("k (layer \(item.layer))", at: Point(x: rect.midX, y: rect.maxY + 3 * theme.scale + labelHeight + 2 * theme.scale), size: small,
                     color: Theme.secondaryText, align: .center, baseline: .top)
@@ -452,11 +469,22 @@ struct MatrixPanels {
         }
     }
 
-    /// 1-based indices to label on a matrix side of `count` cells: all of them up to 8,
-    /// otherwise 1 and nice multiples.
-    static func indexTicks(_ count: Int) -> [Int] {
-        if count <= 8 { return Array(1...max(1, count)) }
-        let ticks = NiceScale.ticks(min: 1, max: Double(count), maxCount: 4, integer: true).map { Int($0) }
-        return [1] + ticks.filter { $0 > 1 && $0 <= count }
+    /// 1-based indices to label on a matrix side of `count` cells of `cell` pixels: all of
+    /// them up to 8, otherwise 1 and nice multiples; then, from 1 upwards, any label closer
+    /// than `minGap` pixels to the previous one kept is dropped.
+    static func indexTicks(_ count: Int, cell: Double = .infinity, minGap: Double = 0) -> [Int] {
+        let candidates: [Int]
+        if count <= 8 {
+            candidates = Array(1...max(1, count))
+        } else {
+            let ticks = NiceScale.ticks(min: 1, max: Double(count), maxCount: 4, integer: true).map { Int($0) }
+            candidates = [1] + ticks.filter { $0 > 1 && $0 <= count }
+        }
+        var kept: [Int] = []
+        for t in candidates {
+            if let last = kept.last, Double(t - last) * cell < minGap { continue }
+            kept.append(t)
+        }
+        return kept
     }
 }

@@ -130,4 +130,31 @@ struct ChartTests {
         #expect(Self.count(image, red, x: 0..<image.width, y: lower..<image.height) > 400)
         #expect(Self.count(image, blue, x: 0..<image.width, y: lower..<image.height) > 400)
     }
+
+    @Test func matrixIndexLabelsThinOutWhenCellsAreSmall() {
+        #expect(MatrixPanels.indexTicks(4) == [1, 2, 3, 4])
+        #expect(MatrixPanels.indexTicks(16) == [1, 5, 10, 15])
+        // 3 px cells and labels needing 13 px: 1 -> 5 is 12 px, too close; 10 and 15 are not.
+        #expect(MatrixPanels.indexTicks(16, cell: 3, minGap: 13) == [1, 10, 15])
+        #expect(MatrixPanels.indexTicks(2, cell: 8, minGap: 15) == [1])
+    }
+
+    @Test func oneEpochDrawsOneMatrixPanelPerLayerAndTallNetworksGetTallerImages() {
+        let m = [[1.0, -1.0], [0.5, -0.5]]
+        let pair = GradientHeatmapChart(title: "m", values: [[1, 0.5]],
+                                        matrices: [LayerGradientMatrices(layer: 1, firstEpoch: 1, first: m, lastEpoch: 2, last: m)])
+        let single = GradientHeatmapChart(title: "m", values: [[1]],
+                                          matrices: [LayerGradientMatrices(layer: 1, firstEpoch: 1, first: m, lastEpoch: 1, last: m)])
+        let red = ColorMap.diverging(1).rgba
+        let redPair = Self.count(pair.render(width: 1000, height: 960), red, x: 0..<1000, y: 480..<960)
+        let redSingle = Self.count(single.render(width: 1000, height: 960), red, x: 0..<1000, y: 480..<960)
+        #expect(redSingle > 400 && abs(redPair - 2 * redSingle) < redSingle / 10)
+        // Nine 16x16 layers need more than the default 960 px to keep their panels readable.
+        let deep = (1...9).map { l in LayerGradientMatrices(layer: l, firstEpoch: 1, first: Array(repeating: Array(repeating: 0.1, count: 16), count: 16),
+                                                            lastEpoch: 5, last: Array(repeating: Array(repeating: 0.1, count: 16), count: 16)) }
+        let tall = GradientHeatmapChart(title: "deep", values: Array(repeating: [1, 2, 3, 4, 5], count: 9), matrices: deep).preferredHeight
+        #expect(tall > 1200 && tall <= 2000)
+        #expect(pair.preferredHeight == 960)
+        #expect(GradientHeatmapChart(title: "none", values: [[1]]).preferredHeight == 640)
+    }
 }
