@@ -108,8 +108,14 @@ public enum Engine {
                             at: network.inputsNode.location)
         }
         if let last = network.layers.last, data.training.targetCount != last.units {
-            throw SpecError("the output layer has \(last.units) unit\(last.units == 1 ? "" : "s") but the data has \(data.training.targetCount) target column\(data.training.targetCount == 1 ? "" : "s")",
-                            at: last.unitsNode.location)
+            let units = "the output layer has \(last.units) unit\(last.units == 1 ? "" : "s")"
+            let count = data.training.targetCount
+            if let classes = data.task.classNames, classes.count == count {
+                let shown = classes.prefix(10).joined(separator: ", ") + (classes.count > 10 ? ", ..." : "")
+                throw SpecError("\(units) but the data has \(count) classes (\(shown)); give the output layer one unit per class",
+                                at: last.unitsNode.location)
+            }
+            throw SpecError("\(units) but the data has \(count) target column\(count == 1 ? "" : "s")", at: last.unitsNode.location)
         }
         for output in definition.outputs { try output.check(definition, data: data) }
     }

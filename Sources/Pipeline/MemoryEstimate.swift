@@ -47,8 +47,8 @@ public struct MemoryEstimate: Sendable, Equatable {
             bufferBytes: add(multiply(multiply(rowsInFlight, perRow), 8), multiply(multiply(batchRows, sampleWidth), 8)))
     }
 
-    /// Throws when the estimate exceeds `limit`, naming the largest layer when the network is
-    /// what does not fit (an error at its `units`), else the spec file.
+    /// Throws when the estimate exceeds `limit`, pointing at the widest layer's `units` when the
+    /// network is the largest part, else at the spec's `data:`.
     func check(limit: Int, definition: PipelineDefinition) throws {
         guard total > limit else { return }
         var message: String
@@ -64,6 +64,9 @@ public struct MemoryEstimate: Sendable, Equatable {
         if networkBytes >= dataBytes && networkBytes >= bufferBytes,
            let widest = definition.network.layers.max(by: { $0.units < $1.units }) {
             throw PipelineError(SpecError(message, at: widest.unitsNode.location, hint: hint))
+        }
+        if let data = definition.root["data"] {
+            throw PipelineError(SpecError(message, at: data.location, hint: hint))
         }
         message += "; \(hint)"
         throw PipelineError(.usage, "\(definition.specPath): error: \(message)")
@@ -126,5 +129,23 @@ extension String {
         while scalars.first == " " { scalars = scalars.dropFirst() }
         while scalars.last == " " { scalars = scalars.dropLast() }
         return String(scalars)
+    }
+}
+
+/// IDX headers give the sample count and image size in their first bytes, so a file that
+/// declares more than `--max-memory` (a few kilobytes of gzip can declare 10^10 pixels) is
+/// refused before its pixels are allocated. Classes are counted as 'classes' names them, else
+/// as 256 (a label byte's range): an upper bound, small next to the pixels.
+extension IDXData: DataShapeEstimating {
+    public func estimatedShape() throws -> (samples: Int, features: Int, targets: Int)? {
+        func part(_ images: String, limit: Int?) throws -> (samples: Int, features: Int) {
+            let dims = try IDXReader.header(try DataFile(path: images), expectedDimensions: nil)
+            let width = dims.dropFirst().reduce(1) { MemoryEstimate.multiply($0, $1) }
+            return (min(dims[0], limit ?? Int.max), width)
+        }
+        let training = try part(images, limit: limit)
+        var samples = training.samples
+        if let test { samples = MemoryEstimate.add(samples, try part(test.images, limit: test.limit).samples) }
+        return (samples, training.features, classNames?.count ?? 256)
     }
 }
