@@ -24,8 +24,9 @@ final class CSVReader {
     private var nextLine = 1
     /// A CR ended the last record; a LF right after it belongs to the same line break.
     private var skipLineFeed = false
-    /// Reused NUL-terminated copy of a cell for strtod.
-    private var numberText = [CChar](repeating: 0, count: 256)
+    /// Reused NUL-terminated copy of a cell for strtod (a pointer, so no exclusivity checks).
+    private let numberText: UnsafeMutablePointer<CChar>
+    private static let numberCapacity = 256
 
     private static let quote = UInt8(ascii: "\""), lineFeed = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
 
@@ -33,9 +34,13 @@ final class CSVReader {
         self.file = file
         self.delimiter = delimiter
         chunk = .allocate(byteCount: chunkSize, alignment: 16)
+        numberText = .allocate(capacity: Self.numberCapacity)
     }
 
-    deinit { chunk.deallocate() }
+    deinit {
+        chunk.deallocate()
+        numberText.deallocate()
+    }
 
     var fieldCount: Int { ends.count }
 
@@ -50,38 +55,58 @@ final class CSVReader {
     private enum State { case fieldStart, unquoted, quoted, afterQuote }
 
     /// Reads the next record; false at the end of the file.
+    ///
+    /// The loop works on local copies of the buffers and counters (moved out of the object and
+    /// back), so the hot path has no exclusivity checks on class properties.
     func next() throws -> Bool {
+        var bytes: [UInt8] = [], ends: [Int] = []
+        swap(&bytes, &self.bytes)
+        swap(&ends, &self.ends)
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
+        var position = self.position, count = chunkCount, nextLine = self.nextLine, skipLineFeed = self.skipLineFeed
+        var line = nextLine
+        defer {
+            swap(&bytes, &self.bytes)
+            swap(&ends, &self.ends)
+            self.position = position
+            self.nextLine = nextLine
+            self.skipLineFeed = skipLineFeed
+            self.line = line
+        }
+        let chunk = self.chunk, delimiter = self.delimiter
+        let quote = Self.quote, lineFeed = Self.lineFeed, carriageReturn = Self.carriageReturn
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
         var state = State.fieldStart
         var quoteLine = 0
-        line = nextLine
         while true {
-            if position == chunkCount {
+            if position == count {
                 guard try refill() else { break }
+                position = self.position
+                count = chunkCount
             }
             let byte = chunk[position]
             position += 1
             if skipLineFeed {
                 skipLineFeed = false
-                if byte == Self.lineFeed { continue }
+                if byte == lineFeed { continue }
             }
             switch state {
             case .quoted:
-                if byte == Self.quote {
+                if byte == quote {
                     state = .afterQuote
                 } else {
-                    if byte == Self.lineFeed { nextLine += 1 }
+                    if byte == lineFeed { nextLine += 1 }
                     bytes.append(byte)
                 }
             case .fieldStart, .unquoted, .afterQuote:
                 if byte == delimiter {
                     ends.append(bytes.count)
                     state = .fieldStart
-                } else if byte == Self.lineFeed || byte == Self.carriageReturn {
-                    skipLineFeed = byte == Self.carriageReturn
+                } else if byte == lineFeed || byte == carriageReturn {
+                    skipLineFeed = byte == carriageReturn
                     nextLine += 1
-                    if state == .fieldStart && ends.isEmpty && isBlank(from: 0) {
+                    if state == .fieldStart && ends.isEmpty && Self.isBlank(bytes, from: 0) {
                         bytes.removeAll(keepingCapacity: true)
                         line = nextLine   // a blank line
                         continue
@@ -89,18 +114,19 @@ final class CSVReader {
                     ends.append(bytes.count)
                     return true
                 } else if state == .afterQuote {
-                    if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
+                    if byte == space || byte == tab {
                         continue   // spaces between a closing quote and the delimiter
-                    } else if byte == Self.quote {
+                    } else if byte == quote {
                         bytes.append(byte)   // "" inside quotes is one quote
                         state = .quoted
                     } else {
                         throw PipelineError.data("unexpected character '\(Self.show(byte))' after a closing quote; a quoted field must end at a delimiter or line end",
                                                  path: file.path, row: nextLine, column: ends.count + 1)
                     }
-                } else if byte == Self.quote {
-                    if state == .fieldStart && isBlank(from: start(of: ends.count)) {
-                        bytes.removeSubrange(start(of: ends.count)...)   // spaces before an opening quote
+                } else if byte == quote {
+                    let fieldStart = ends.last ?? 0
+                    if state == .fieldStart && Self.isBlank(bytes, from: fieldStart) {
+                        bytes.removeSubrange(fieldStart...)   // spaces before an opening quote
                         state = .quoted
                         quoteLine = nextLine
                     } else {
@@ -110,7 +136,7 @@ final class CSVReader {
                 } else {
                     bytes.append(byte)
                     // Leading spaces keep the field open to an opening quote.
-                    if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") { state = .unquoted }
+                    if byte != space && byte != tab { state = .unquoted }
                 }
             }
         }
@@ -118,12 +144,12 @@ final class CSVReader {
             throw PipelineError.data("a quoted field is never closed (the file ends inside it)",
                                      path: file.path, row: quoteLine, column: ends.count + 1)
         }
-        if state == .fieldStart && ends.isEmpty && isBlank(from: 0) { return false }
+        if state == .fieldStart && ends.isEmpty && Self.isBlank(bytes, from: 0) { return false }
         ends.append(bytes.count)
         return true
     }
 
-    private func isBlank(from start: Int) -> Bool {
+    private static func isBlank(_ bytes: [UInt8], from start: Int) -> Bool {
         bytes[start...].allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
     }
 
@@ -166,28 +192,32 @@ final class CSVReader {
             let word = String(decoding: bytes[low..<high], as: UTF8.self).lowercased()
             if Self.missingMarkers.contains(word) { return .missing }
         }
-        guard count < numberText.count else { return .invalid }
-        var digits = 0
-        var index = low
-        if index < high && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
-        while index < high && bytes[index] >= 0x30 && bytes[index] <= 0x39 { index += 1; digits += 1 }
-        if index < high && bytes[index] == 0x2E {
-            index += 1
-            while index < high && bytes[index] >= 0x30 && bytes[index] <= 0x39 { index += 1; digits += 1 }
-        }
-        guard digits > 0 else { return .invalid }
-        if index < high && (bytes[index] == 0x65 || bytes[index] == 0x45) {
-            index += 1
+        guard count < Self.numberCapacity else { return .invalid }
+        let text = numberText
+        return bytes.withUnsafeBufferPointer { bytes -> Cell in
+            func isDigit(_ index: Int) -> Bool { bytes[index] >= 0x30 && bytes[index] <= 0x39 }
+            var digits = 0
+            var index = low
             if index < high && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
-            let exponentStart = index
-            while index < high && bytes[index] >= 0x30 && bytes[index] <= 0x39 { index += 1 }
-            guard index > exponentStart else { return .invalid }
+            while index < high && isDigit(index) { index += 1; digits += 1 }
+            if index < high && bytes[index] == 0x2E {
+                index += 1
+                while index < high && isDigit(index) { index += 1; digits += 1 }
+            }
+            guard digits > 0 else { return .invalid }
+            if index < high && (bytes[index] == 0x65 || bytes[index] == 0x45) {
+                index += 1
+                if index < high && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
+                let exponentStart = index
+                while index < high && isDigit(index) { index += 1 }
+                guard index > exponentStart else { return .invalid }
+            }
+            guard index == high else { return .invalid }
+            for i in 0..<count { text[i] = CChar(bitPattern: bytes[low + i]) }
+            text[count] = 0
+            let value = strtod(text, nil)
+            return value.isFinite ? .number(value) : .outOfRange
         }
-        guard index == high else { return .invalid }
-        for i in 0..<count { numberText[i] = CChar(bitPattern: bytes[low + i]) }
-        numberText[count] = 0
-        let value = strtod(numberText, nil)
-        return value.isFinite ? .number(value) : .outOfRange
     }
 
     static func show(_ byte: UInt8) -> String {
