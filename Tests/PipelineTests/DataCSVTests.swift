@@ -254,6 +254,18 @@ import Testing
         #expect(data.featureNames == ["x2", "x1"])
     }
 
+    /// pandas' `to_csv()` writes the row index as a first column with no name; a trailing comma
+    /// makes an unnamed empty column. Neither is a feature unless `features` lists it.
+    @Test func unnamedColumnsAreNotDefaultFeatures() throws {
+        let scratch = try DataScratch()
+        try scratch.write("p.csv", ",x,k,\n0,1.5,a,\n1,2.5,b,\n")
+        let data = try scratch.load("type: csv\npath: p.csv\nlabel: k")
+        #expect(data.featureNames == ["x"])
+        #expect(data.training.inputs.storage == [1.5, 2.5])
+        let listed = try scratch.load("type: csv\npath: p.csv\nlabel: k\nfeatures: [0, x]")
+        #expect(listed.training.inputs.nested == [[0, 1.5], [1, 2.5]])
+    }
+
     @Test func gzipCompressedCSV() throws {
         let scratch = try DataScratch()
         try scratch.write("g.csv.gz", bytes: try GzipInflater.compress(Array("a,b,k\n1,2,x\n3,4,y\n".utf8)))

@@ -18,7 +18,8 @@ public struct CSVData: DataStage, StagePlugin {
             ParameterDescription("task", "string", default: "classification", "classification or regression"),
             ParameterDescription("targets", "list of columns", default: "none",
                                  "regression (required there): the target columns, by name or 0-based index"),
-            ParameterDescription("features", "list of columns", default: "every other column", "the input columns, in this order"),
+            ParameterDescription("features", "list of columns", default: "every other named column",
+                                 "the input columns, in this order (by default not the label/targets nor a column with an empty header name)"),
             ParameterDescription("header", "boolean", default: "true", "the first row names the columns"),
             ParameterDescription("delimiter", "string", default: "','", "one character, or 'tab'"),
             ParameterDescription("missing", "string", default: "error",
@@ -196,7 +197,9 @@ struct CSVTable {
                                          path: path, row: headerLine)
             }
         } else {
-            featureIndices = (0..<width).filter { !outputs.contains($0) }
+            // A column with an empty header name (the row index pandas' to_csv writes, or the
+            // column a trailing comma makes) is not a feature unless listed in `features`.
+            featureIndices = (0..<width).filter { !outputs.contains($0) && !(header && names[$0].isEmpty) }
         }
         guard !featureIndices.isEmpty else {
             throw PipelineError.data("no feature columns are left: the file has \(width) column\(width == 1 ? "" : "s") and all are outputs",
