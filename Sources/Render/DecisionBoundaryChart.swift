@@ -293,15 +293,18 @@ public struct DecisionBoundaryChart: Sendable {
             Point(x: rect.minX + (j + 0.5) * cw, y: rect.maxY - (i + 0.5) * ch)
         }
         var points: [Point] = []
-        for c in fields {
-            func f(_ i: Int, _ j: Int) -> Double {
-                let k = index(i, j)
-                return cls[k] == c ? weight[k] : -weight[k]
-            }
-            for i in -1..<rows {
-                for j in -1..<cols {
-                    // Corners: a (i, j), b (i, j+1), d (i+1, j+1), e (i+1, j).
-                    let fa = f(i, j), fb = f(i, j + 1), fd = f(i + 1, j + 1), fe = f(i + 1, j)
+        for i in -1..<rows {
+            for j in -1..<cols {
+                // Corners: a (i, j), b (i, j+1), d (i+1, j+1), e (i+1, j). Most blocks lie
+                // inside one class and are skipped before any field is evaluated.
+                let ka = index(i, j), kb = index(i, j + 1), kd = index(i + 1, j + 1), ke = index(i + 1, j)
+                let ca = cls[ka]
+                if cls[kb] == ca && cls[kd] == ca && cls[ke] == ca { continue }
+                for c in fields {
+                    let fa = cls[ka] == c ? weight[ka] : -weight[ka]
+                    let fb = cls[kb] == c ? weight[kb] : -weight[kb]
+                    let fd = cls[kd] == c ? weight[kd] : -weight[kd]
+                    let fe = cls[ke] == c ? weight[ke] : -weight[ke]
                     let mask = (fa > 0 ? 1 : 0) | (fb > 0 ? 2 : 0) | (fd > 0 ? 4 : 0) | (fe > 0 ? 8 : 0)
                     if mask == 0 || mask == 15 { continue }
                     let y = Double(i), x = Double(j)
