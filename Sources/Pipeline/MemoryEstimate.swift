@@ -60,7 +60,7 @@ public struct MemoryEstimate: Sendable, Equatable {
                 + "\(parameters) parameters, data \(Self.format(dataBytes)), batch buffers \(Self.format(bufferBytes))), "
                 + "more than the \(Self.format(limit)) allowed"
         }
-        let hint = "shrink the network, the batch or the data, or raise the limit with --max-memory (e.g. --max-memory 16G)"
+        let hint = "shrink the network, the batch or the data, or raise the limit: --max-memory \(Self.roundedUp(total))"
         if networkBytes >= dataBytes && networkBytes >= bufferBytes,
            let widest = definition.network.layers.max(by: { $0.units < $1.units }) {
             throw PipelineError(SpecError(message, at: widest.unitsNode.location, hint: hint))
@@ -83,6 +83,14 @@ public struct MemoryEstimate: Sendable, Equatable {
         }
         if index == 0 { return "\(bytes) B" }
         return "\((value * 10).rounded() / 10) \(units[index])"
+    }
+
+    /// The smallest whole number of MiB, GiB or TiB at least `bytes`, as `--max-memory` reads it.
+    static func roundedUp(_ bytes: Int) -> String {
+        for (unit, shift) in [("M", 20), ("G", 30)] where bytes <= 1023 << shift {
+            return "\((bytes + (1 << shift) - 1) >> shift)\(unit)"
+        }
+        return "\(bytes / (1 << 40) + (bytes % (1 << 40) == 0 ? 0 : 1))T"
     }
 
     /// Reads a `--max-memory` value: bytes, or a number with K, M, G or T (powers of 1024,

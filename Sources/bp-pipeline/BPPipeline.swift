@@ -91,9 +91,13 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var options: SpecOptions
 
+    @Option(help: ArgumentHelp("Refuse a run whose estimated memory exceeds this (bytes, or with K/M/G/T: 512M, 4G).",
+                               valueName: "SIZE"))
+    var maxMemory = MemorySize(bytes: MemoryEstimate.defaultLimit)
+
     func run() throws {
         try Terminal.exitOnError {
-            let prepared = try Engine.prepare(try Engine.load(options.request))
+            let prepared = try Engine.prepare(try Engine.load(options.request), maximumMemory: maxMemory.bytes)
             let d = prepared.definition
             print("\(d.specPath): ok: '\(d.name)', \(prepared.data.training.count) training samples, "
                   + "\(prepared.network.layers.count) layers, \(prepared.network.parameterCount) parameters, \(d.outputs.count) outputs")

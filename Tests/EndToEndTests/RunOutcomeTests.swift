@@ -220,4 +220,21 @@ final class RunOutcomeTests: XCTestCase {
         XCTAssertEqual(missing.status, 66)
         XCTAssertEqual(missing.stderr, "runs/nothing-here: error: cannot resume: no such folder (looked for runs/nothing-here/checkpoint.bin and runs/.nothing-here.checkpoint.bin)\n")
     }
+
+    func testMaxMemoryReadsSizesInPowersOf1024() throws {
+        // quick.yaml needs about 2 KiB: every readable size above that lets it run.
+        for size in ["512M", "4G", "1.5GiB", "3k", "100000", "2T"] {
+            let result = try Binary.run(["quick.yaml", "--quiet", "--max-memory", size], in: folder)
+            XCTAssertEqual(result.status, 0, "--max-memory \(size): \(result.stderr)")
+        }
+        for size in ["0", "12X", "G", "1e400", "0.5"] {
+            let result = try Binary.run(["quick.yaml", "--quiet", "--max-memory", size], in: folder)
+            XCTAssertEqual(result.status, 64, "--max-memory \(size)")
+            XCTAssertTrue(result.stderr.hasPrefix("Error: The value '\(size)' is invalid for '--max-memory <SIZE>'"), result.stderr)
+        }
+        let tight = try Binary.run(["quick.yaml", "--max-memory", "1K"], in: folder)
+        XCTAssertEqual(tight.status, 64)
+        XCTAssertTrue(tight.stderr.hasPrefix("quick.yaml:11:14: error: the run needs about 1."), tight.stderr)
+        XCTAssertTrue(tight.stderr.hasSuffix("    hint: shrink the network, the batch or the data, or raise the limit: --max-memory 1M\n"), tight.stderr)
+    }
 }
