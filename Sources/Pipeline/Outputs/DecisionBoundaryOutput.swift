@@ -73,8 +73,16 @@ public struct DecisionBoundaryOutput: OutputStage, StagePlugin {
                 if classes != nil {
                     let predicted = Network.predictedClass(row)
                     grid[i][j] = Double(predicted)
-                    // Certainty: the winning output for several classes, distance from 0.5 for one.
-                    let p = row.count == 1 ? abs(row[row.startIndex] - 0.5) * 2 : row[row.startIndex + predicted]
+                    // Certainty, 0 exactly on a boundary: |2p − 1| for one sigmoid output, the
+                    // margin between the two largest outputs for several.
+                    let p: Double
+                    if row.count == 1 {
+                        p = abs(row[row.startIndex] - 0.5) * 2
+                    } else {
+                        let top = row[row.startIndex + predicted]
+                        let second = row.indices.filter { $0 != row.startIndex + predicted }.map { row[$0] }.max() ?? 0
+                        p = top - second
+                    }
                     confidence[i][j] = p.isFinite ? min(max(p, 0), 1) : 0
                 } else {
                     grid[i][j] = row[row.startIndex]
