@@ -41,35 +41,46 @@ struct DataOptions: Sendable {
     /// - `imputeMissing`: NaN inputs (CSV `missing: mean`) become the training part's column
     ///   mean, in every part; without it the plugins never produce NaN.
     /// - `source`: the file or description named in errors and the run summary.
-    func assemble(training all: Dataset, test: Dataset?, task: LearningTask, featureNames: [String],
+    ///
+    /// The samples are consumed (moved, not copied) so scaling them in place does not duplicate them.
+    func assemble(training samples: consuming Dataset, test: consuming Dataset?, task: LearningTask, featureNames: [String],
                   source: String, imputeMissing: Bool = false) throws -> LoadedData {
-        var training = all
+        var training = samples
         var validation: Dataset?
         if let fraction = self.validation {
-            guard all.count >= 2 else {
-                throw PipelineError.data("validation needs at least 2 samples, the data has \(all.count)", path: source)
+            guard training.count >= 2 else {
+                throw PipelineError.data("validation needs at least 2 samples, the data has \(training.count)", path: source)
             }
             var splitter = SeededGenerator(seed: seed ^ Self.splitSeedMix)
-            let classes = task.classNames != nil ? all.classIndices : nil
-            (training, validation) = all.split(holdingOut: fraction, classes: classes, using: &splitter)
+            let classes = task.classNames != nil ? training.classIndices : nil
+            (training, validation) = training.split(holdingOut: fraction, classes: classes, using: &splitter)
         }
         var testPart = test
         if imputeMissing {
             let means = try Self.columnMeans(of: training.inputs, names: featureNames, source: source)
             Self.fillMissing(&training.inputs, with: means)
-            if validation != nil { Self.fillMissing(&validation!.inputs, with: means) }
-            if testPart != nil { Self.fillMissing(&testPart!.inputs, with: means) }
+            Self.transform(&validation) { Self.fillMissing(&$0, with: means) }
+            Self.transform(&testPart) { Self.fillMissing(&$0, with: means) }
         }
         let normalization = Normalization.fit(normalize, on: training.inputs)
         if let normalization {
             normalization.apply(to: &training.inputs)
-            if validation != nil { normalization.apply(to: &validation!.inputs) }
-            if testPart != nil { normalization.apply(to: &testPart!.inputs) }
+            Self.transform(&validation) { normalization.apply(to: &$0) }
+            Self.transform(&testPart) { normalization.apply(to: &$0) }
         }
         var loaded = LoadedData(training: training, validation: validation, test: testPart, task: task,
                                 featureNames: featureNames, source: source)
         loaded.normalization = normalization
         return loaded
+    }
+
+    /// Changes the inputs of an optional part in place (taken out first, so the matrix stays
+    /// uniquely referenced and is not copied).
+    private static func transform(_ part: inout Dataset?, _ body: (inout Matrix) -> Void) {
+        guard var taken = part else { return }
+        part = nil
+        body(&taken.inputs)
+        part = taken
     }
 
     /// Mean of the non-NaN values of each column; a column with none is an error.
