@@ -81,7 +81,7 @@ public enum Engine {
         try MemoryEstimate.estimate(network, samples: shape.samples, features: shape.features, targets: shape.targets,
                                     batchSize: definition.training.batchSize)
             .check(limit: maximumMemory, definition: definition)
-        var data = try definition.data.load()
+        var data = try specErrors { try definition.data.load() }
         try specErrors { try checkShapes(definition, data) }
         let samples = data.training.count + (data.validation?.count ?? 0) + (data.test?.count ?? 0)
         try MemoryEstimate.estimate(network, samples: samples, features: data.training.featureCount,

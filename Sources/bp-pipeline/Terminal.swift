@@ -6,13 +6,20 @@ import Synchronization
 
 /// Everything the executable prints: errors, progress, the summary and the plugin list.
 enum Terminal {
-    /// Runs `body`; a PipelineError is printed to stderr and becomes its exit code.
+    /// Runs `body`; a PipelineError is printed to stderr and becomes its exit code. Any other
+    /// error (none is expected: stages throw PipelineError or SpecError) is still one line on
+    /// stderr and exit 1, never ArgumentParser's usage text.
     static func exitOnError(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as PipelineError {
             printError(error.description)
             throw ExitCode(error.exitCode.rawValue)
+        } catch let exit as ArgumentParser.ExitCode {
+            throw exit
+        } catch {
+            printError("bp-pipeline: error: \(error)")
+            throw ExitCode(Pipeline.ExitCode.trainingFailed.rawValue)
         }
     }
 
