@@ -97,11 +97,11 @@ public struct CSVData: DataStage, StagePlugin {
         }
     }
 
-    public func load() throws -> LoadedData {
+    public func load(_ request: DataRequest) throws -> LoadedData {
         let training = try CSVTable.read(path, plan: self, fixed: nil)
         let test = try testPath.map { try CSVTable.read($0, plan: self, fixed: training) }
         let task: LearningTask = training.classes.map { .classification(classes: $0) } ?? .regression
-        return try options.assemble(training: training.dataset, test: test?.dataset, task: task,
+        return try options.assemble(request, training: training.dataset, test: test?.dataset, task: task,
                                     featureNames: training.featureNames, source: path,
                                     imputeMissing: missing == .mean)
     }

@@ -43,11 +43,11 @@ struct DataOptions: Sendable {
     /// - `source`: the file or description named in errors and the run summary.
     ///
     /// The samples are consumed (moved, not copied) so scaling them in place does not duplicate them.
-    func assemble(training samples: consuming Dataset, test: consuming Dataset?, task: LearningTask, featureNames: [String],
+    func assemble(_ request: DataRequest, training samples: consuming Dataset, test: consuming Dataset?, task: LearningTask, featureNames: [String],
                   source: String, imputeMissing: Bool = false) throws -> LoadedData {
         var training = samples
         var validation: Dataset?
-        if let fraction = self.validation {
+        if let fraction = self.validation ?? request.validationFraction {
             guard training.count >= 2 else {
                 throw PipelineError.data("validation needs at least 2 samples, the data has \(training.count)", path: source)
             }

@@ -42,7 +42,22 @@ public struct LoadedData: Sendable {
 /// Loading is separate from construction so `validate` can check a spec's keys first and the
 /// data afterwards, and so errors in data files (exit 65/66) differ from errors in the spec (64).
 public protocol DataStage: Sendable {
-    func load() throws -> LoadedData
+    func load(_ request: DataRequest) throws -> LoadedData
+}
+
+/// What the rest of the spec asks of a data stage when it loads.
+public struct DataRequest: Sendable {
+    /// `training.validation`: hold out this fraction, exactly as the data's own `validation`
+    /// key would (split before normalisation, so the statistics see the training part only).
+    public var validationFraction: Double?
+
+    public init(validationFraction: Double? = nil) {
+        self.validationFraction = validationFraction
+    }
+}
+
+extension DataStage {
+    public func load() throws -> LoadedData { try load(DataRequest()) }
 }
 
 extension Registry {

@@ -72,7 +72,7 @@ public struct IDXData: DataStage, StagePlugin {
         }
     }
 
-    public func load() throws -> LoadedData {
+    public func load(_ request: DataRequest) throws -> LoadedData {
         let (training, shape) = try readPart(images: images, labels: labels, limit: limit)
         let classCount = classNames?.count ?? (Int(training.labels.max() ?? 0) + 1)
         let names = classNames ?? (0..<classCount).map(String.init)
@@ -92,7 +92,7 @@ public struct IDXData: DataStage, StagePlugin {
         let featureNames = shape.count == 2
             ? (0..<(shape[0] * shape[1])).map { "r\($0 / shape[1])c\($0 % shape[1])" }
             : (0..<shape.reduce(1, *)).map { "x\($0)" }
-        return try options.assemble(training: trainingSet, test: testSet, task: .classification(classes: names),
+        return try options.assemble(request, training: trainingSet, test: testSet, task: .classification(classes: names),
                                     featureNames: featureNames, source: images)
     }
 

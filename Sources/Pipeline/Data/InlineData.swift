@@ -76,8 +76,8 @@ public struct InlineData: DataStage, StagePlugin {
         }
     }
 
-    public func load() throws -> LoadedData {
-        try options.assemble(training: dataset, test: test, task: task,
+    public func load(_ request: DataRequest) throws -> LoadedData {
+        try options.assemble(request, training: dataset, test: test, task: task,
                              featureNames: (1...dataset.featureCount).map { "x\($0)" }, source: "inline")
     }
 }

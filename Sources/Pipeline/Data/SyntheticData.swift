@@ -62,7 +62,7 @@ public struct SyntheticData: DataStage, StagePlugin {
         }
     }
 
-    public func load() throws -> LoadedData {
+    public func load(_ request: DataRequest) throws -> LoadedData {
         var generator = SeededGenerator(seed: seed)
         let training = Self.generate(shape, samples: samples, noise: noise, oneHot: oneHot, using: &generator)
         let test = testSamples.map { count in
@@ -70,7 +70,7 @@ public struct SyntheticData: DataStage, StagePlugin {
             return Self.generate(shape, samples: count, noise: noise, oneHot: oneHot, using: &testGenerator)
         }
         let task: LearningTask = shape == .sine ? .regression : .classification(classes: ["negative", "positive"])
-        return try options.assemble(training: training, test: test, task: task,
+        return try options.assemble(request, training: training, test: test, task: task,
                                     featureNames: shape == .sine ? ["x"] : ["x1", "x2"],
                                     source: "synthetic \(shape.rawValue)")
     }
