@@ -81,22 +81,16 @@ public enum Engine {
         try MemoryEstimate.estimate(network, samples: shape.samples, features: shape.features, targets: shape.targets,
                                     batchSize: definition.training.batchSize)
             .check(limit: maximumMemory, definition: definition)
-        var data = try specErrors { try definition.data.load() }
+        // training.validation is held out by the data stage, before it normalises, so the
+        // statistics see the training part only.
+        let request = DataRequest(validationFraction: definition.training.validationFraction)
+        let data = try specErrors { try definition.data.load(request) }
         try specErrors { try checkShapes(definition, data) }
         let samples = data.training.count + (data.validation?.count ?? 0) + (data.test?.count ?? 0)
         try MemoryEstimate.estimate(network, samples: samples, features: data.training.featureCount,
                                     targets: data.training.targetCount, batchSize: definition.training.batchSize)
             .check(limit: maximumMemory, definition: definition)
         var generator = SeededGenerator(seed: definition.seed)
-        if let fraction = definition.training.validationFraction {
-            guard data.validation == nil else {
-                throw PipelineError(.usage, "\(definition.specPath): error: 'training.validation' and the data's own validation part cannot both be given")
-            }
-            // A generator of its own, so the split does not shift the initial weights.
-            var splitter = SeededGenerator(seed: definition.seed ^ 0x5EED_5E11_7000_0001)
-            let classes = data.task.classNames != nil ? data.training.classIndices : nil
-            (data.training, data.validation) = data.training.split(holdingOut: fraction, classes: classes, using: &splitter)
-        }
         let built = network.build(using: &generator)
         return PreparedRun(definition: definition, data: data, network: built, generator: generator)
     }
