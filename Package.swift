@@ -37,6 +37,6 @@ let package = Package(
         .testTarget(name: "PipelineSpecTests", dependencies: ["PipelineSpec"]),
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineSpec", "BackpropCore", "Render"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["bp-pipeline", "Render"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bp-pipeline", "Render"], exclude: ["Fixtures"]),
     ]
 )

@@ -49,6 +49,11 @@ extension PipelineDefinition {
         let (loss, _) = try Registry.losses.make(from: try top.required("loss"), context: context)
         let (schedule, _) = try Registry.schedules.make(from: try top.required("learning_rate"), context: context)
         let training = try decodeTraining(try top.required("training"), context: context)
+        if training.validationFraction != nil, let dataValidation = dataNode["validation"], !dataValidation.isNull,
+           let trainingValidation = root["training"]?["validation"] {
+            throw SpecError("'validation' is given both here and in 'data' (line \(dataValidation.location.line)); keep one",
+                            at: trainingValidation.location)
+        }
 
         var outputDirectory = PathTools.join(directory, "runs/\(name)")
         if let node = top.optional("output_dir"), !node.isNull {

@@ -30,13 +30,23 @@ public final class MappingReader {
         return entries.first(where: { $0.key.scalarString == key })?.value
     }
 
-    /// The value of `key`; "missing required key 'type' in 'data'" at the mapping when absent.
+    /// The value of `key`; "missing required key 'type' in 'data'" at the mapping when absent,
+    /// or at a present key that looks like a misspelling of it ("did you mean").
     public func required(_ key: String) throws -> SpecNode {
         guard let value = optional(key) else {
-            throw node.error("missing required key '\(key)' in '\(what)'")
+            let message = "missing required key '\(key)' in \(place)"
+            let present = entries.compactMap { $0.key.scalarString }.filter { !asked.contains($0) }
+            if let near = present.first(where: { !suggestions(for: $0, among: [key]).isEmpty }),
+               let entry = entries.first(where: { $0.key.scalarString == near }) {
+                throw entry.key.error(message + "; found \(quote(near)): did you mean '\(key)'?")
+            }
+            throw node.error(message)
         }
         return value
     }
+
+    /// "'training'" for a key name, "the spec" or "layer 2" for a description.
+    private var place: String { what.contains(" ") ? what : "'\(what)'" }
 
     /// Marks keys as known without reading them (keys another reader handles).
     public func allow(_ keys: [String]) {
@@ -48,7 +58,7 @@ public final class MappingReader {
         for entry in entries {
             let key = entry.key.scalarString ?? ""
             guard !asked.contains(key) else { continue }
-            let message = "unknown key \(quote(key)) in '\(what)'"
+            let message = "unknown key \(quote(key)) in \(place)"
             if let suggestion = didYouMean(key, among: asked) {
                 throw entry.key.error(message + "; " + suggestion)
             }

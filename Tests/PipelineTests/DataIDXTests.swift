@@ -106,7 +106,7 @@ import Testing
         let scratch = try DataScratch()
         let (code, message) = try scratch.failure("type: idx\nimages: i\nlabels: l\ntest: {images: a, label: b}")
         #expect(code == .usage)
-        #expect(message.hasPrefix("{dir}/spec.yaml:6:9: error: missing required key 'labels' in 'data.test'"))
+        #expect(message.hasPrefix("{dir}/spec.yaml:6:21: error: missing required key 'labels' in 'data.test'; found 'label': did you mean 'labels'?"))
     }
 
     /// Larger than one 256 KiB input chunk and one output read, split across two gzip members.

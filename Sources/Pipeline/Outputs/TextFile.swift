@@ -1,12 +1,5 @@
-import BackpropCore
-import Foundation
-
-/// Writes `text` to `path`, mapping failures to exit 73.
+/// Writes `text` to `path` as UTF-8, mapping failures to exit 73 with the system's reason.
 func writeText(_ text: String, to path: String) throws {
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-    } catch {
-        throw PipelineError.output("cannot write: \(error.localizedDescription)", path: path)
-    }
+    try writeBytes(Array(text.utf8), to: path)
 }
 
