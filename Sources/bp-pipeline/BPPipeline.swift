@@ -8,11 +8,15 @@ struct BPPipeline: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bp-pipeline",
         abstract: "Train neural networks by backpropagation from a YAML spec and chart what happened.",
-        discussion: """
-        Exit codes: 0 success, 1 training failed (diverged), 64 bad usage or invalid spec,
-        65 invalid data, 66 missing or unreadable input, 73 output cannot be written,
-        130/143 interrupted by SIGINT/SIGTERM.
-        """,
+        usage: """
+            bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--quiet]
+              bp-pipeline validate SPEC [--set KEY.PATH=VALUE]...
+              bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL]
+              bp-pipeline plugins
+            """,
+        discussion: "Exit codes: 0 success, 1 training failed (diverged), 64 bad usage or invalid spec, "
+            + "65 invalid data, 66 missing or unreadable input, 73 output cannot be written, "
+            + "130/143 interrupted by SIGINT/SIGTERM.",
         version: Engine.version,
         subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self],
         defaultSubcommand: Run.self)

@@ -34,6 +34,7 @@ enum Terminal {
         var line = "\(result.report.definition.name): \(outcome.status.rawValue) after \(outcome.history.count) epoch\(outcome.history.count == 1 ? "" : "s"), final loss \(outcome.finalLoss)"
         if let accuracy = outcome.finalAccuracy { line += ", train accuracy \(percent(accuracy))" }
         if let accuracy = outcome.finalValidationAccuracy { line += ", validation accuracy \(percent(accuracy))" }
+        if let accuracy = result.report.testEvaluation?.accuracy { line += ", test accuracy \(percent(accuracy))" }
         print(line)
         if let failure = outcome.failure { print("  \(failure)") }
         print("  outputs: \(result.outputDirectory)/ (\(result.report.definition.outputs.map(\.file).joined(separator: ", ")))")

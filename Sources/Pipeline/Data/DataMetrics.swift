@@ -14,15 +14,15 @@ public struct PartEvaluation: Sendable {
 }
 
 extension RunReport {
-    /// The test part, evaluated after training; nil when the data has no test part.
-    public var testEvaluation: PartEvaluation? {
-        data.test.map { evaluate($0, part: "test") }
-    }
-
     /// Evaluates the final network on `dataset`: mean loss, and for classification accuracy and
     /// the confusion matrix (argmax of the outputs, a 0.5 threshold for a single output).
     public func evaluate(_ dataset: Dataset, part: String) -> PartEvaluation {
-        let loss = network.meanLoss(on: dataset, loss: definition.loss)
+        Self.evaluate(dataset, part: part, network: network, data: data, loss: definition.loss)
+    }
+
+    static func evaluate(_ dataset: Dataset, part: String, network: Network, data: LoadedData,
+                         loss: any Loss) -> PartEvaluation {
+        let loss = network.meanLoss(on: dataset, loss: loss)
         guard let classes = data.task.classNames, dataset.count > 0 else {
             return PartEvaluation(part: part, samples: dataset.count, loss: loss, accuracy: nil, confusion: nil)
         }

@@ -45,7 +45,8 @@ public struct ConfusionMatrixOutput: OutputStage, StagePlugin {
         default:
             chosen = data.test.map { ($0, "test") } ?? data.validation.map { ($0, "validation") } ?? (data.training, "training")
         }
-        let evaluation = report.evaluate(chosen.0, part: chosen.1)
+        let evaluation = chosen.1 == "test" ? (report.testEvaluation ?? report.evaluate(chosen.0, part: "test"))
+            : report.evaluate(chosen.0, part: chosen.1)
         let classes = data.task.classNames ?? []
         let chart = ConfusionMatrixChart(title: options.title(for: report), classNames: classes,
                                          counts: evaluation.confusion ?? [],

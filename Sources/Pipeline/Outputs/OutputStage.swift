@@ -9,6 +9,21 @@ public struct RunReport {
     public let outcome: TrainingOutcome
     public let trainingSeconds: Double
     public let version: String
+    /// The test part measured with the final parameters, once for every output and the summary.
+    public let testEvaluation: PartEvaluation?
+
+    public init(definition: PipelineDefinition, network: Network, data: LoadedData, outcome: TrainingOutcome,
+                trainingSeconds: Double, version: String) {
+        self.definition = definition
+        self.network = network
+        self.data = data
+        self.outcome = outcome
+        self.trainingSeconds = trainingSeconds
+        self.version = version
+        self.testEvaluation = data.test.map {
+            Self.evaluate($0, part: "test", network: network, data: data, loss: definition.loss)
+        }
+    }
 
     /// PNG text chunks: provenance without timestamps, so a seeded spec gives identical bytes.
     public var provenance: [(key: String, value: String)] {
