@@ -120,6 +120,9 @@ public struct TrainingOutcome: Sendable {
     public var bestEpoch: Int? = nil
     /// With regularization: the penalty's part of `finalLoss`.
     public var finalRegularization: Double? = nil
+    /// For `diverged`: the epoch, and the 1-based layer where the first non-finite value appeared.
+    public var divergedEpoch: Int? = nil
+    public var divergedLayer: Int? = nil
 }
 
 /// Everything needed to continue a run exactly where it was: restored into a trainer built from
@@ -272,6 +275,7 @@ public final class Trainer {
         }
         var status = earlyStoppingState.stopped ? TrainingStatus.stoppedEarly : .completed
         var failure: String?
+        var divergence: (epoch: Int, layer: Int)?
 
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
@@ -307,7 +311,15 @@ public final class Trainer {
                 batches += 1
                 if !batchLoss.isFinite {
                     status = .diverged
-                    failure = "the loss became \(batchLoss) in epoch \(epoch)"
+                    // The first layer whose net input or output is no longer finite; the output
+                    // layer when every layer is finite and the loss itself overflowed.
+                    if let layer = Self.firstNonFiniteActivation(network) {
+                        divergence = (epoch, layer)
+                        failure = "the loss became \(batchLoss) in epoch \(epoch): the outputs of layer \(layer) are no longer finite"
+                    } else {
+                        divergence = (epoch, network.layers.count)
+                        failure = "the loss became \(batchLoss) in epoch \(epoch): the outputs of layer \(network.layers.count) are too large for the loss"
+                    }
                     finishedEpoch = false
                     break
                 }
@@ -316,6 +328,7 @@ public final class Trainer {
                 optimizer.step(parameters, learningRate: rate)
                 if let bad = Self.firstNonFiniteLayer(network) {
                     status = .diverged
+                    divergence = (epoch, bad)
                     failure = "a weight or bias of layer \(bad) became NaN or infinite in epoch \(epoch)"
                     finishedEpoch = false
                     break
@@ -368,6 +381,8 @@ public final class Trainer {
                                       firstEpochGradients: firstGradients, lastEpochGradients: lastGradients,
                                       failure: failure)
         outcome.finalRegularization = penalty
+        outcome.divergedEpoch = divergence?.epoch
+        outcome.divergedLayer = divergence?.layer
         if options.earlyStopping != nil && earlyStoppingState.bestEpoch > 0 { outcome.bestEpoch = earlyStoppingState.bestEpoch }
         if options.measureAccuracy { outcome.finalAccuracy = network.accuracy(on: training) }
         if let validation {
@@ -445,6 +460,16 @@ public final class Trainer {
             }
         }
         return total
+    }
+
+    /// The 1-based number of the first layer whose cached net input or output holds a NaN or
+    /// infinity after a forward pass, if any.
+    static func firstNonFiniteActivation(_ network: Network) -> Int? {
+        for (l, layer) in network.layers.enumerated()
+        where !layer.net.storage.allSatisfy(\.isFinite) || !layer.output.storage.allSatisfy(\.isFinite) {
+            return l + 1
+        }
+        return nil
     }
 
     /// The 1-based number of the first layer with a NaN or infinite weight or bias, if any.

@@ -29,6 +29,8 @@ public struct MetricsOutput: OutputStage, StagePlugin {
         if let value = outcome.finalValidationAccuracy { members.append(("val_accuracy", .number(value))) }
         members += report.dataMetrics
         if let failure = outcome.failure { members.append(("failure", .string(failure))) }
+        if let epoch = outcome.divergedEpoch { members.append(("diverged_epoch", .integer(epoch))) }
+        if let layer = outcome.divergedLayer { members.append(("diverged_layer", .integer(layer))) }
         members += [
             ("loss", .string(report.definition.loss.name)),
             ("optimizer", .string(report.definition.training.optimizerName)),
