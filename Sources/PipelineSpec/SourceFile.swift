@@ -64,27 +64,14 @@ public final class SourceFile: Sendable {
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         var offset = 0
-        var line = 1
-        var column = 1
-        var previousWasCR = false
+        var position = TextPosition()
         while true {
             switch parser.parseScalar(from: &iterator) {
             case .valid(let encoded):
                 let scalar = Unicode.UTF8.decode(encoded)
                 offset += encoded.count
-                switch scalar {
-                case "\u{FEFF}" where offset == encoded.count:
-                    break  // a leading byte-order mark takes no column (as in libyaml)
-                case "\n" where previousWasCR:
-                    previousWasCR = false
-                case "\r", "\n", "\u{85}", "\u{2028}", "\u{2029}":
-                    line += 1
-                    column = 1
-                    previousWasCR = scalar == "\r"
-                default:
-                    column += 1
-                    previousWasCR = false
-                }
+                // A leading byte-order mark takes no column (as in libyaml).
+                if !(scalar == "\u{FEFF}" && offset == encoded.count) { position.advance(over: scalar) }
             case .emptyInput:
                 return SourceFile(path: path, text: String(decoding: bytes, as: UTF8.self))
             case .error:
@@ -93,7 +80,7 @@ public final class SourceFile: Sendable {
                 let hex = String(byte, radix: 16, uppercase: true)
                 throw SpecError(
                     "the file is not UTF-8 text (byte 0x\(hex.count == 1 ? "0" + hex : hex) at offset \(offset))",
-                    at: SourceLocation(source: source, line: line, column: column),
+                    at: SourceLocation(source: source, line: position.line, column: position.column),
                     hint: "save the spec as UTF-8")
             }
         }
@@ -196,5 +183,27 @@ public struct SpecError: Error, Sendable, CustomStringConvertible {
         }
         if let hint { lines.append("    hint: \(hint)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// A 1-based line and column (in characters) advanced scalar by scalar, breaking lines as libyaml
+/// does: LF, CR, CR LF (one break), NEL, LS and PS.
+struct TextPosition {
+    private(set) var line = 1
+    private(set) var column = 1
+    private var previousWasCR = false
+
+    mutating func advance(over scalar: Unicode.Scalar) {
+        switch scalar {
+        case "\n" where previousWasCR:
+            previousWasCR = false
+        case "\r", "\n", "\u{85}", "\u{2028}", "\u{2029}":
+            line += 1
+            column = 1
+            previousWasCR = scalar == "\r"
+        default:
+            column += 1
+            previousWasCR = false
+        }
     }
 }

@@ -105,23 +105,9 @@ enum YAMLParser {
     /// 1-based line and column (in characters) of a byte offset, counting breaks as libyaml does.
     private static func lineAndColumn(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
         let text = String(decoding: bytes.prefix(max(0, offset)), as: UTF8.self)
-        var line = 1
-        var column = 1
-        var previousWasCR = false
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n" where previousWasCR:
-                previousWasCR = false
-            case "\r", "\n", "\u{85}", "\u{2028}", "\u{2029}":
-                line += 1
-                column = 1
-                previousWasCR = scalar == "\r"
-            default:
-                column += 1
-                previousWasCR = false
-            }
-        }
-        return (line, column)
+        var position = TextPosition()
+        for scalar in text.unicodeScalars { position.advance(over: scalar) }
+        return (position.line, position.column)
     }
 }
 
