@@ -94,6 +94,18 @@ final class RunOutcomeTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("runs").path), ["quick"])
     }
 
+    func testEarlyStoppingOnValLossWithoutValidationWarnsAndTrains() throws {
+        let result = try Binary.run(["quick.yaml", "--set", "training.early_stopping.patience=3"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "quick.yaml: warning: early_stopping monitors val_loss but the data has no validation part; "
+                       + "it monitors the training loss instead (add 'validation' to data or training)\n")
+        let quiet = try Binary.run(["quick.yaml", "--quiet", "--set", "training.early_stopping.patience=3"], in: folder)
+        XCTAssertEqual(quiet.stderr, "")
+        let withValidation = try Binary.run(["quick.yaml", "--set", "training.early_stopping.patience=3",
+                                             "--set", "training.validation=0.5"], in: folder)
+        XCTAssertEqual(withValidation.stderr, "")
+    }
+
     func testDivergenceStopsAtOnceWritesOutputsAndExits1() throws {
         let result = try Binary.run(["explodes.yaml"], in: folder)
         XCTAssertEqual(result.status, 1, result.stderr)
