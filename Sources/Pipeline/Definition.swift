@@ -69,8 +69,15 @@ extension PipelineDefinition {
                                   outputs: outputs, outputDirectory: outputDirectory, root: root)
     }
 
+    /// What a spec without an `outputs` key writes (`outputs: []` writes nothing).
+    static let defaultOutputs = "outputs: [loss_curve, metrics, history, model]\n"
+
     static func decodeOutputs(_ node: SpecNode?, context: SpecContext) throws -> [any OutputStage] {
-        guard let node, !node.isNull else { return [] }
+        guard let node else {
+            let defaults = try SpecLoader.load(text: defaultOutputs, path: "default outputs")
+            return try decodeOutputs(defaults["outputs"], context: context)
+        }
+        guard !node.isNull else { return [] }
         var outputs: [any OutputStage] = []
         var files: [String: SpecNode] = [:]
         for item in try node.list("outputs") {

@@ -57,8 +57,11 @@ extension PipelineDefinition {
             }
             validationFraction = fraction
         }
-        let optimizerNode = try reader.required("optimizer")
-        let (optimizer, optimizerName) = try Registry.optimizers.make(from: optimizerNode, context: context)
+        // Plain gradient descent, the seed's update, when the spec names no optimizer.
+        var (optimizer, optimizerName): (any Optimizer, String) = (SGD(), "sgd")
+        if let optimizerNode = reader.optional("optimizer"), !optimizerNode.isNull {
+            (optimizer, optimizerName) = try Registry.optimizers.make(from: optimizerNode, context: context)
+        }
         var earlyStopping: EarlyStopping?
         if let node = reader.optional("early_stopping"), !node.isNull {
             earlyStopping = try decodeEarlyStopping(node)

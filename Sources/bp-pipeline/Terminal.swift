@@ -37,7 +37,8 @@ enum Terminal {
         if let accuracy = result.report.testEvaluation?.accuracy { line += ", test accuracy \(percent(accuracy))" }
         print(line)
         if let failure = outcome.failure { print("  \(failure)") }
-        print("  outputs: \(result.outputDirectory)/ (\(result.report.definition.outputs.map(\.file).joined(separator: ", ")))")
+        let files = result.report.definition.outputs.map(\.file)
+        print("  outputs: \(result.outputDirectory)/ (\(files.isEmpty ? "none" : files.joined(separator: ", ")))")
     }
 
     static func percent(_ x: Double) -> String {

@@ -80,4 +80,26 @@ final class CommandLineTests: XCTestCase {
 
             """)
     }
+
+    func testASpecWithoutOptimizerOrOutputsUsesTheDefaults() throws {
+        let spec = """
+            data: {type: inline, inputs: [[0.05, 0.10]], targets: [[0.01, 0.99]]}
+            network: {inputs: 2, layers: [{units: 2}, {units: 2}]}
+            activation: sigmoid
+            loss: half_squared_error
+            learning_rate: {type: constant, value: 0.5}
+            training: {epochs: 3}
+
+            """
+        try spec.write(to: folder.appendingPathComponent("minimal.yaml"), atomically: true, encoding: .utf8)
+        let result = try Binary.run(["minimal.yaml", "--out", "minimal"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasSuffix("  outputs: minimal/ (loss_curve.png, metrics.json, history.csv, model.json)\n"), result.stdout)
+        let metrics = try Data(contentsOf: folder.appendingPathComponent("minimal/metrics.json"))
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: metrics) as? [String: Any])?["optimizer"] as? String, "sgd")
+
+        let none = try Binary.run(["minimal.yaml", "--out", "none", "--set", "outputs=[]"], in: folder)
+        XCTAssertEqual(none.status, 0, none.stderr)
+        XCTAssertTrue(none.stdout.hasSuffix("  outputs: none/ (none)\n"), none.stdout)
+    }
 }
