@@ -36,6 +36,10 @@ public struct PreparedRun {
         if let stopping = definition.training.earlyStopping, stopping.monitor == .validationLoss, data.validation == nil {
             warnings.append("\(definition.specPath): warning: early_stopping monitors val_loss but the data has no validation part; it monitors the training loss instead (add 'validation' to data or training)")
         }
+        let schedule = (definition.schedule as? Warmup)?.schedule ?? definition.schedule
+        if let plateau = schedule as? ReduceOnPlateau, plateau.monitor == .validationLoss, data.validation == nil {
+            warnings.append("\(definition.specPath): warning: reduce_on_plateau monitors val_loss but the data has no validation part; it monitors the training loss instead (add 'validation' to data or training, or monitor: loss)")
+        }
         return warnings
     }
 }

@@ -106,6 +106,16 @@ final class RunOutcomeTests: XCTestCase {
         XCTAssertEqual(withValidation.stderr, "")
     }
 
+    func testReduceOnPlateauOnValLossWithoutValidationWarns() throws {
+        let plateau = ["--set", "learning_rate.type=reduce_on_plateau"]
+        let result = try Binary.run(["quick.yaml"] + plateau, in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "quick.yaml: warning: reduce_on_plateau monitors val_loss but the data has no validation part; "
+                       + "it monitors the training loss instead (add 'validation' to data or training, or monitor: loss)\n")
+        let onLoss = try Binary.run(["quick.yaml", "--set", "learning_rate.monitor=loss"] + plateau, in: folder)
+        XCTAssertEqual(onLoss.stderr, "")
+    }
+
     func testDivergenceStopsAtOnceWritesOutputsAndExits1() throws {
         let result = try Binary.run(["explodes.yaml"], in: folder)
         XCTAssertEqual(result.status, 1, result.stderr)
