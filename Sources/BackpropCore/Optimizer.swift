@@ -111,3 +111,11 @@ extension Optimizer {
         return values
     }
 }
+
+/// torch.lerp, operation for operation: start + weight·(end − start) for weight < 0.5, else
+/// end − (end − start)·(1 − weight). Optimizers that PyTorch writes with lerp use this so their
+/// running averages round exactly as PyTorch's do.
+@inline(__always)
+func lerp(_ start: Double, _ end: Double, _ weight: Double) -> Double {
+    weight < 0.5 ? start + weight * (end - start) : end - (end - start) * (1 - weight)
+}

@@ -69,8 +69,9 @@ public enum Engine {
             for argument in request.overrides {
                 try root.apply(try SpecOverride(parsing: argument))
             }
-            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: request.specPath))).map { [UInt8]($0) } ?? []
-            var definition = try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: sha256Hex(bytes),
+            // The loader checked the file is UTF-8, so its text re-encodes to exactly the file's bytes.
+            let digest = sha256Hex(Array(root.location.source.text.utf8))
+            var definition = try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: digest,
                                                            overrides: request.overrides)
             if let out = request.outputDirectory { definition.outputDirectory = out }
             return definition
@@ -135,12 +136,12 @@ public enum Engine {
     /// epoch from its start and ends bit-identical to a run never interrupted; with
     /// `training.checkpoint_every: N` one is also written beside the output folder every N
     /// epochs (for runs killed outright) and the final state goes into the output folder.
-    public static func run(_ prepared: PreparedRun, outputDirectory override: String? = nil,
+    public static func run(_ prepared: PreparedRun,
                            resumingFrom checkpoint: Checkpoint? = nil,
                            shouldStop: @escaping () -> Bool = { false },
                            onEpoch: @escaping (EpochRecord) -> Void = { _ in }) throws -> RunResult {
         let definition = prepared.definition
-        let target = override ?? definition.outputDirectory
+        let target = definition.outputDirectory
         let staging = try OutputFolder.stage(for: target)
         do {
             let training = definition.training

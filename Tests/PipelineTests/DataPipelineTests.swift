@@ -40,10 +40,10 @@ import Testing
             normalize: minmax
             test: {inputs: [[0, 15], [3, 15], [1.5, 0]], targets: [[1, 0], [0, 1], [0, 1]]}
             """, inputs: 2, outputs: 2, extra: "outputs: [{type: metrics}, {type: model}]")
-        let prepared = try Engine.prepare(try Engine.load(RunRequest(specPath: spec)))
+        let prepared = try Engine.prepare(try Engine.load(RunRequest(specPath: spec, outputDirectory: scratch.folder + "/out")))
         let test = try #require(prepared.data.test)
         #expect(test.inputs.nested == [[0, 0.5], [1, 0.5], [0.5, -1]])
-        let result = try Engine.run(prepared, outputDirectory: scratch.folder + "/out")
+        let result = try Engine.run(prepared)
         let network = result.report.network
         let metrics = try json(scratch.folder + "/out/metrics.json")
         // Foundation's JSON reader may round the last bit; the value written is the same double.
@@ -72,7 +72,7 @@ import Testing
         let scratch = try DataScratch()
         let spec = try scratch.spec("type: csv\npath: \(Self.repository)/Data/iris.csv\nvalidation: 0.2",
                                     inputs: 4, outputs: 3, extra: "outputs: [{type: metrics}]")
-        _ = try Engine.run(try Engine.prepare(try Engine.load(RunRequest(specPath: spec))), outputDirectory: scratch.folder + "/out")
+        _ = try Engine.run(try Engine.prepare(try Engine.load(RunRequest(specPath: spec, outputDirectory: scratch.folder + "/out"))))
         let metrics = try json(scratch.folder + "/out/metrics.json")
         #expect(metrics["confusion_matrix_part"] as? String == "validation")
         let rows = try #require(metrics["confusion_matrix"] as? [[Int]])

@@ -30,9 +30,10 @@ final class PipelinesRunTests: XCTestCase {
     func run(_ file: String, overrides: [String]? = nil, into name: String) throws -> (RunResult, String) {
         let spec = Self.pipelines.appendingPathComponent(file).path
         let out = temporary.appendingPathComponent(name).path
-        let request = RunRequest(specPath: spec, overrides: overrides ?? Self.shortening[file] ?? ["training.epochs=3"])
+        let request = RunRequest(specPath: spec, overrides: overrides ?? Self.shortening[file] ?? ["training.epochs=3"],
+                                 outputDirectory: out)
         let prepared = try Engine.prepare(try Engine.load(request))
-        return (try Engine.run(prepared, outputDirectory: out), out)
+        return (try Engine.run(prepared), out)
     }
 
     func json(_ path: String) throws -> [String: Any] {

@@ -21,8 +21,8 @@ final class TrainingPipelineTests: XCTestCase {
     }
 
     func run(_ spec: String, _ overrides: [String] = [], into name: String) throws -> RunResult {
-        let request = RunRequest(specPath: spec, overrides: overrides)
-        return try Engine.run(try Engine.prepare(try Engine.load(request)), outputDirectory: temporary.appendingPathComponent(name).path)
+        let request = RunRequest(specPath: spec, overrides: overrides, outputDirectory: temporary.appendingPathComponent(name).path)
+        return try Engine.run(try Engine.prepare(try Engine.load(request)))
     }
 
     func pipeline(_ file: String) -> String { Self.pipelines.appendingPathComponent(file).path }

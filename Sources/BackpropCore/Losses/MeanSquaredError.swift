@@ -5,34 +5,11 @@ public struct MeanSquaredError: Loss {
     public var name: String { "mse" }
 
     public func evaluate(net: Matrix, output: Matrix, target: Matrix, outGradient: inout Matrix) -> Double {
-        outGradient.resize(rows: output.rows, columns: output.columns)
         let count = Double(max(output.storage.count, 1))
-        let scale = 2 / count
-        var total = 0.0
-        output.storage.withUnsafeBufferPointer { o in
-            target.storage.withUnsafeBufferPointer { t in
-                outGradient.storage.withUnsafeMutableBufferPointer { g in
-                    for i in o.indices {
-                        let d = o[i] - t[i]
-                        total += d * d
-                        g[i] = scale * d
-                    }
-                }
-            }
-        }
-        return total / count
+        return squaredErrorSum(output, target, gradientScale: 2 / count, into: &outGradient) / count
     }
 
     public func value(net: Matrix, output: Matrix, target: Matrix) -> Double {
-        var total = 0.0
-        output.storage.withUnsafeBufferPointer { o in
-            target.storage.withUnsafeBufferPointer { t in
-                for i in o.indices {
-                    let d = o[i] - t[i]
-                    total += d * d
-                }
-            }
-        }
-        return total / Double(max(output.storage.count, 1))
+        squaredErrorSum(output, target) / Double(max(output.storage.count, 1))
     }
 }

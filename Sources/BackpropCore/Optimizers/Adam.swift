@@ -53,8 +53,7 @@ public final class Adam: Optimizer {
                                 if lambda != 0 {
                                     if decoupled { w[i] *= decay } else { g += lambda * w[i] }
                                 }
-                                // torch.lerp: start + weight·(end − start) for weight < 0.5.
-                                m[i] = weight < 0.5 ? m[i] + weight * (g - m[i]) : g - (g - m[i]) * (1 - weight)
+                                m[i] = lerp(m[i], g, weight)
                                 v[i] = v[i] * beta2 + oneMinusBeta2 * g * g
                                 let denom = v[i].squareRoot() / biasCorrection2Sqrt + epsilon
                                 w[i] += -stepSize * (m[i] / denom)

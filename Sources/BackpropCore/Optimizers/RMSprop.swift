@@ -42,8 +42,7 @@ public final class RMSprop: Optimizer {
                                     s[i] = s[i] * alpha + oneMinusAlpha * g * g
                                     var r: Double
                                     if centered {
-                                        a[i] = oneMinusAlpha < 0.5 ? a[i] + oneMinusAlpha * (g - a[i])
-                                                                  : g - (g - a[i]) * alpha
+                                        a[i] = lerp(a[i], g, oneMinusAlpha)
                                         r = (s[i] + -1 * a[i] * a[i]).squareRoot()
                                     } else {
                                         r = s[i].squareRoot()

@@ -63,6 +63,11 @@ public struct Normalization: Sendable, Equatable {
         return Normalization(method: method, shift: shift, scale: scale)
     }
 
+    /// The value in the data's own units of a normalised value x' of `column`: x = x'·scale + shift.
+    public func original(_ value: Double, column: Int) -> Double {
+        value * scale[column] + shift[column]
+    }
+
     /// Applies x' = (x − shift) / scale to every row of `inputs` in place.
     public func apply(to inputs: inout Matrix) {
         let width = shift.count

@@ -43,8 +43,8 @@ public struct DecisionBoundaryOutput: OutputStage, StagePlugin {
         func points(_ dataset: Dataset?) -> [LabeledPoint] {
             guard let dataset else { return [] }
             return (0..<dataset.count).map { r in
-                var x = dataset.inputs[r, 0], y = dataset.inputs[r, 1]
-                if let n = normalization { x = x * n.scale[0] + n.shift[0]; y = y * n.scale[1] + n.shift[1] }
+                let x = normalization?.original(dataset.inputs[r, 0], column: 0) ?? dataset.inputs[r, 0]
+                let y = normalization?.original(dataset.inputs[r, 1], column: 1) ?? dataset.inputs[r, 1]
                 let target = dataset.targets.row(r)
                 let value = data.task.classNames != nil ? Double(Network.predictedClass(target)) : target[target.startIndex]
                 return LabeledPoint(x: x, y: y, value: value)

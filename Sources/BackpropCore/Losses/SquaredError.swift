@@ -1,0 +1,32 @@
+/// Σ (outᵢ − targetᵢ)² over every element, and gradientScale·(outᵢ − targetᵢ) written into
+/// `gradient`: the shared arithmetic of `half_squared_error` and `mse`, which differ only in scale.
+func squaredErrorSum(_ output: Matrix, _ target: Matrix, gradientScale: Double, into gradient: inout Matrix) -> Double {
+    gradient.resize(rows: output.rows, columns: output.columns)
+    var total = 0.0
+    output.storage.withUnsafeBufferPointer { o in
+        target.storage.withUnsafeBufferPointer { t in
+            gradient.storage.withUnsafeMutableBufferPointer { g in
+                for i in o.indices {
+                    let d = o[i] - t[i]
+                    total += d * d
+                    g[i] = gradientScale * d
+                }
+            }
+        }
+    }
+    return total
+}
+
+/// Σ (outᵢ − targetᵢ)² over every element, without a gradient.
+func squaredErrorSum(_ output: Matrix, _ target: Matrix) -> Double {
+    var total = 0.0
+    output.storage.withUnsafeBufferPointer { o in
+        target.storage.withUnsafeBufferPointer { t in
+            for i in o.indices {
+                let d = o[i] - t[i]
+                total += d * d
+            }
+        }
+    }
+    return total
+}
