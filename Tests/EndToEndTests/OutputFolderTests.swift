@@ -136,6 +136,16 @@ final class OutputFolderTests: XCTestCase {
         }
     }
 
+    func testResumeContinuesIntoTheFolderItResumes() throws {
+        _ = try interrupted(["resumable.yaml", "--out", "other"], into: "other")
+        let resumed = try Binary.run(["resumable.yaml", "--resume", "other/"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.hasSuffix("  outputs: other/ (metrics.json, history.csv, model.json, loss_curve.png, gradient_heatmap.png)\n"),
+                      resumed.stdout)
+        XCTAssertEqual(try metrics("other")["status"] as? String, "completed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("runs")), "the spec's output_dir is not written")
+    }
+
     func testResumeWithAnotherOutWritesThereAndKeepsTheInterruptedRun() throws {
         _ = try interrupted(["resumable.yaml"], into: "runs/resumable")
         let interrupted = Binary.listing(folder.appendingPathComponent("runs/resumable"))
