@@ -96,6 +96,12 @@ final class OutputFolderTests: XCTestCase {
             XCTAssertEqual(try PNG.read(path: path("runs/quick/charts/loss.png")).width, 1000)
             XCTAssertEqual(try metrics("runs/quick")["epochs"] as? Int, epochs)
         }
+        // The marker lists the folder the run made; a file added inside it is still the user's.
+        try "keep me\n".write(toFile: path("runs/quick/charts/notes.txt"), atomically: false, encoding: .utf8)
+        let refused = try Binary.run(["quick.yaml"] + chart, in: folder)
+        XCTAssertEqual(refused.status, 73)
+        XCTAssertEqual(refused.stderr, "runs/quick: error: the output folder holds what the earlier run did not write (charts/notes.txt); "
+                       + "refusing to replace it (move that elsewhere, or choose another --out)\n")
     }
 
     /// Interrupts `arguments` once it trains into `target`; returns its stdout.

@@ -38,8 +38,9 @@ struct OutputFolder {
     /// Folders above `target` this run created (outermost first); removed again on discard.
     let createdParents: [String]
 
-    /// Why `name` cannot be a folder's name ("contains '/'"), or nil when it can: not empty, `.` or `..`, no `/`,
-    /// no control characters (they make names that print as something else), and short enough.
+    /// Why `name` cannot be a folder's name ("contains '/'"), or nil when it can: not empty,
+    /// `.` or `..`, no `/`, no control characters (they make names that print as something
+    /// else), and short enough.
     static func problem(withFolderName name: String) -> String? {
         if name.isEmpty { return "is empty" }
         if name == "." || name == ".." { return "is '\(name)', which is not a folder of its own" }
@@ -86,21 +87,19 @@ struct OutputFolder {
         default:
             throw PipelineError.output("the output folder is a file; choose another --out or output_dir", path: target)
         }
-        let top = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+        // A folder that cannot be read cannot be shown to hold nothing of the user's.
+        let unreadable = PipelineError.output("cannot read the output folder to check what it holds; refusing to replace it", path: target)
+        guard let top = try? FileManager.default.contentsOfDirectory(atPath: target) else { throw unreadable }
         if !top.isEmpty {
             guard top.contains(marker) else {
                 throw PipelineError.output("the output folder exists and was not written by bp-pipeline; refusing to replace it (choose another --out or remove it)",
                                            path: target)
             }
+            // Only a run folder is walked (not a home folder given by mistake), and only into
+            // the folders its run wrote: anything else is named by its outermost folder.
             let written = Set(manifest(of: target))
-            // Named by their outermost foreign folder: "other-run", not each file inside it.
-            // (A folder sorts before what it holds, so its contents find it in `unwritten`.)
-            var foreign: [String] = []
-            var unwritten = Set<String>()
-            for entry in listing(target) where entry != marker && !written.contains(entry) {
-                unwritten.insert(entry)
-                if !unwritten.contains(PathTools.directory(of: entry)) { foreign.append(entry) }
-            }
+            guard let all = listing(target, descendingInto: { written.contains($0) }) else { throw unreadable }
+            let foreign = all.filter { $0 != marker && !written.contains($0) }
             if !foreign.isEmpty {
                 let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", ... (\(foreign.count) in all)" : "")
                 throw PipelineError.output("the output folder holds what the earlier run did not write (\(shown)); refusing to replace it "
@@ -113,7 +112,17 @@ struct OutputFolder {
     /// The nearest existing folder above `target` must be a folder this process can write,
     /// since the staging folder (or the missing parents) are created there.
     private static func checkWritable(parentOf target: String) throws {
-        var folder = PathTools.directory(of: target)
+        let folder = try nearestFolder(from: PathTools.directory(of: target), for: target).existing
+        guard access(folder, W_OK | X_OK) == 0 else {
+            throw PipelineError.output("cannot create the output folder: '\(folder)': \(describe(errno))", path: target)
+        }
+    }
+
+    /// Walks up from `parent` to the first folder that exists: it, and the missing folders on
+    /// the way (innermost first). Refuses a path through a file.
+    private static func nearestFolder(from parent: String, for target: String) throws -> (existing: String, missing: [String]) {
+        var missing: [String] = []
+        var folder = parent
         var info = stat()
         while stat(folder, &info) != 0 {
             let code = errno
@@ -121,34 +130,35 @@ struct OutputFolder {
                 let reason = code == ENOTDIR ? "a part of the path is a file, not a folder" : describe(code)
                 throw PipelineError.output("cannot create the output folder: \(reason)", path: target)
             }
+            missing.append(folder)
             let up = PathTools.directory(of: folder)
             if up == folder { break }
             folder = up
         }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+        if stat(folder, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
             throw PipelineError.output("cannot create the output folder: '\(folder)' is a file, not a folder", path: target)
         }
-        guard access(folder, W_OK | X_OK) == 0 else {
-            throw PipelineError.output("cannot create the output folder: '\(folder)': \(describe(errno))", path: target)
-        }
+        return (folder, missing)
     }
 
     /// Every file and folder below `folder`, as relative paths, sorted; symbolic links are
-    /// listed, not followed.
-    static func listing(_ folder: String) -> [String] {
+    /// listed, not followed; subfolders only where `descend` says so. Nil when a folder in it
+    /// cannot be read.
+    static func listing(_ folder: String, descendingInto descend: (String) -> Bool = { _ in true }) -> [String]? {
         var found: [String] = []
-        func walk(_ relative: String) {
+        func walk(_ relative: String) -> Bool {
             let absolute = relative.isEmpty ? folder : folder + "/" + relative
-            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: absolute) else { return }
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: absolute) else { return false }
             for entry in entries {
                 let path = relative.isEmpty ? entry : relative + "/" + entry
                 found.append(path)
                 var info = stat()
-                if lstat(folder + "/" + path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { walk(path) }
+                let isFolder = lstat(folder + "/" + path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+                if isFolder && descend(path) && !walk(path) { return false }
             }
+            return true
         }
-        walk("")
-        return found.sorted()
+        return walk("") ? found.sorted() : nil
     }
 
     /// The paths the marker of the run in `folder` lists (none for a marker without a list).
@@ -203,7 +213,8 @@ struct OutputFolder {
         // The run may have taken hours: look again in case someone put something there meanwhile.
         try Self.check(target)
         // The marker lists what this run wrote, so a later run replaces exactly that.
-        let written = Self.listing(path).filter { $0 != Self.marker }
+        // (An unreadable entry would be left out, and a later run would refuse to replace it.)
+        let written = (Self.listing(path) ?? []).filter { $0 != Self.marker }
         try writeFile(Self.marker, Array(([Self.markerHeading] + written).map { $0 + "\n" }.joined().utf8))
         var info = stat()
         guard stat(target, &info) == 0 else {
@@ -238,23 +249,7 @@ struct OutputFolder {
 
     /// Creates the missing folders of `parent` one by one, returning those it made (outermost first).
     private static func createParents(_ parent: String, for target: String) throws -> [String] {
-        var missing: [String] = []
-        var folder = parent
-        var info = stat()
-        while stat(folder, &info) != 0 {
-            let code = errno
-            guard code == ENOENT else {
-                let reason = code == ENOTDIR ? "a part of the path is a file, not a folder" : describe(code)
-                throw PipelineError.output("cannot create the output folder: \(reason)", path: target)
-            }
-            missing.append(folder)
-            let up = PathTools.directory(of: folder)
-            if up == folder { break }
-            folder = up
-        }
-        if stat(folder, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
-            throw PipelineError.output("cannot create the output folder: '\(folder)' is a file, not a folder", path: target)
-        }
+        let missing = try nearestFolder(from: parent, for: target).missing
         var created: [String] = []
         for folder in missing.reversed() {
             guard mkdir(folder, 0o755) == 0 || errno == EEXIST else {
