@@ -97,7 +97,11 @@ struct OutputFolder {
             }
             // Only a run folder is walked (not a home folder given by mistake), and only into
             // the folders its run wrote: anything else is named by its outermost folder.
-            let written = Set(manifest(of: target))
+            guard let listed = manifest(of: target) ?? (top == [marker] ? [] : nil) else {
+                throw PipelineError.output("the output folder's marker does not list what its run wrote (it is from an older bp-pipeline); "
+                                           + "refusing to replace it (check it holds nothing of yours and remove it, or choose another --out)", path: target)
+            }
+            let written = Set(listed)
             guard let all = listing(target, descendingInto: { written.contains($0) }) else { throw unreadable }
             let foreign = all.filter { $0 != marker && !written.contains($0) }
             if !foreign.isEmpty {
@@ -161,11 +165,12 @@ struct OutputFolder {
         return walk("") ? found.sorted() : nil
     }
 
-    /// The paths the marker of the run in `folder` lists (none for a marker without a list).
-    static func manifest(of folder: String) -> [String] {
-        guard let data = FileManager.default.contents(atPath: folder + "/" + marker) else { return [] }
+    /// The paths the marker of the run in `folder` lists; nil for a marker without the list
+    /// (written before bp-pipeline kept one), which cannot say which files are the run's.
+    static func manifest(of folder: String) -> [String]? {
+        guard let data = FileManager.default.contents(atPath: folder + "/" + marker) else { return nil }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.first.map(String.init) == markerHeading else { return [] }
+        guard lines.first.map(String.init) == markerHeading else { return nil }
         return lines.dropFirst().filter { !$0.isEmpty }.map(String.init)
     }
 
