@@ -91,11 +91,12 @@ struct RunOptions: ParsableArguments {
     /// quoted for a POSIX shell.
     func resumeCommand(into folder: String) -> String {
         let program = CommandLine.arguments.first ?? "bp-pipeline"
-        // A spec path starting with '-' would read as an option; "./-x.yaml" is the same file.
-        var words = [program, spec.spec.hasPrefix("-") ? "./" + spec.spec : spec.spec]
+        // A path starting with '-' would read as an option; "./-x" is the same file.
+        func path(_ path: String) -> String { path.hasPrefix("-") ? "./" + path : path }
+        var words = [program, path(spec.spec)]
         for override in spec.overrides { words += ["--set", override] }
         if maxMemory.bytes != MemoryEstimate.defaultLimit { words += ["--max-memory", String(maxMemory.bytes)] }
-        words += ["--resume", folder]
+        words += ["--resume", path(folder)]
         return words.map(CommandLineWords.shellQuoted).joined(separator: " ")
     }
 }

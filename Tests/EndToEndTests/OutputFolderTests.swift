@@ -143,12 +143,15 @@ final class OutputFolderTests: XCTestCase {
     }
 
     func testResumeContinuesIntoTheFolderItResumes() throws {
-        _ = try interrupted(["resumable.yaml", "--out", "other"], into: "other")
-        let resumed = try Binary.run(["resumable.yaml", "--resume", "other/"], in: folder)
+        // A folder starting with '-' and a --max-memory: the printed command must keep both usable.
+        let stdout = try interrupted(["resumable.yaml", "--out=-other", "--max-memory", "1G"], into: "-other")
+        let binary = try XCTUnwrap(Binary.url).path
+        XCTAssertTrue(stdout.hasSuffix("  resume with: \(binary) resumable.yaml --max-memory 1073741824 --resume ./-other\n"), stdout)
+        let resumed = try Binary.run(["resumable.yaml", "--max-memory", "1073741824", "--resume", "./-other/"], in: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.stdout.hasSuffix("  outputs: other/ (metrics.json, history.csv, model.json, loss_curve.png, gradient_heatmap.png)\n"),
+        XCTAssertTrue(resumed.stdout.hasSuffix("  outputs: -other/ (metrics.json, history.csv, model.json, loss_curve.png, gradient_heatmap.png)\n"),
                       resumed.stdout)
-        XCTAssertEqual(try metrics("other")["status"] as? String, "completed")
+        XCTAssertEqual(try metrics("-other")["status"] as? String, "completed")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("runs")), "the spec's output_dir is not written")
     }
 
