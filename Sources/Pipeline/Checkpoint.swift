@@ -194,7 +194,11 @@ public struct Checkpoint {
     /// there is one (newer: a run that finished would have removed it), else
     /// `directory/checkpoint.bin`. Exit 66 when neither exists, 65 when damaged, 64 when it
     /// belongs to another spec or other `--set` overrides.
-    public static func load(resuming directory: String, for definition: PipelineDefinition) throws -> (Checkpoint, path: String) {
+    public static func load(resuming given: String, for definition: PipelineDefinition) throws -> (Checkpoint, path: String) {
+        guard !given.isEmpty else {
+            throw PipelineError(.usage, "--resume: error: the folder path is empty; give the interrupted run's output folder, e.g. --resume runs/NAME")
+        }
+        let directory = PathTools.normalize(given)
         let candidates = [periodicPath(for: directory), PathTools.join(directory, fileName)]
         guard let path = candidates.first(where: { access($0, F_OK) == 0 }) else {
             var isDirectory: ObjCBool = false

@@ -17,8 +17,9 @@ public struct PipelineDefinition {
     public let schedule: any LearningRateSchedule
     public let training: TrainingDefinition
     public let outputs: [any OutputStage]
-    /// The output folder: `--out DIR` if given, else the spec's `output_dir` resolved against
-    /// the spec's folder, else `runs/NAME` beside the spec.
+    /// The output folder: `--out DIR` (or `--resume DIR`) if given, else the spec's
+    /// `output_dir` resolved against the spec's folder, else `runs/NAME` beside the spec;
+    /// lexically normalised (`runs/new/` is `runs/new`).
     public internal(set) var outputDirectory: String
     public let root: SpecNode
 }
@@ -26,7 +27,9 @@ public struct PipelineDefinition {
 extension PipelineDefinition {
     /// Decodes the whole spec tree. Reads keys in document order of the contract so the first
     /// error a user sees is the first one in the file.
-    static func decode(_ root: SpecNode, specPath: String, specDigest: String, overrides: [String]) throws -> PipelineDefinition {
+    /// `outputDirectory` (from the command line) replaces the spec's choice of folder.
+    static func decode(_ root: SpecNode, specPath: String, specDigest: String, overrides: [String],
+                       outputDirectory given: String? = nil) throws -> PipelineDefinition {
         let top = try MappingReader(root, "the spec")
         let directory = PathTools.directory(of: specPath)
         let name = try top.optional("name").flatMap { $0.isNull ? nil : try $0.string("name") }
@@ -55,11 +58,23 @@ extension PipelineDefinition {
                             at: trainingValidation.location)
         }
 
-        var outputDirectory = PathTools.join(directory, "runs/\(name)")
+        let outputDirectory: String
         if let node = top.optional("output_dir"), !node.isNull {
             let path = try node.string("output_dir")
             guard !path.isEmpty else { throw SpecError("'output_dir' is empty", at: node.location) }
-            outputDirectory = context.resolve(path)
+            // A C path ends at its first NUL: "runs/x\0y" would silently be "runs/x".
+            guard !path.utf8.contains(0) else { throw SpecError("'output_dir' contains a NUL character", at: node.location) }
+            outputDirectory = given.map(Self.cleaned) ?? context.resolve(path)
+        } else if let given {
+            outputDirectory = Self.cleaned(given)
+        } else {
+            // The name becomes a folder below runs/: refuse one that would be another folder
+            // ("", ".", "..", "../x") or that no file system could hold.
+            if let problem = OutputFolder.problem(withFolderName: name) {
+                throw SpecError("'name' cannot name the output folder runs/NAME: it \(problem); give a plain name, or set output_dir",
+                                at: top.optional("name")?.location ?? root.location)
+            }
+            outputDirectory = PathTools.join(directory, "runs/\(name)")
         }
         let outputs = try decodeOutputs(top.optional("outputs"), context: context)
         try top.finish()
@@ -67,6 +82,11 @@ extension PipelineDefinition {
                                   overrides: overrides, context: context, data: data, dataName: dataName,
                                   network: network, loss: loss, schedule: schedule, training: training,
                                   outputs: outputs, outputDirectory: outputDirectory, root: root)
+    }
+
+    /// A command-line folder, normalised; an empty one stays empty so the check can name it.
+    static func cleaned(_ path: String) -> String {
+        path.isEmpty ? path : PathTools.normalize(path)
     }
 
     /// What a spec without an `outputs` key writes (`outputs: []` writes nothing).

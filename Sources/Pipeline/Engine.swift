@@ -12,13 +12,17 @@ public struct RunRequest: Sendable {
     public var outputDirectory: String?
     /// `--max-memory`: the largest estimated footprint (bytes) a run may start with.
     public var maximumMemory: Int
+    /// `--resume DIR`: the interrupted run to continue; also the output folder unless `--out`
+    /// names another, so the continued run replaces the interrupted one.
+    public var resumeDirectory: String?
 
     public init(specPath: String, overrides: [String] = [], outputDirectory: String? = nil,
-                maximumMemory: Int = MemoryEstimate.defaultLimit) {
+                maximumMemory: Int = MemoryEstimate.defaultLimit, resumeDirectory: String? = nil) {
         self.specPath = specPath
         self.overrides = overrides
         self.outputDirectory = outputDirectory
         self.maximumMemory = maximumMemory
+        self.resumeDirectory = resumeDirectory
     }
 }
 
@@ -71,10 +75,8 @@ public enum Engine {
             }
             // The loader checked the file is UTF-8, so its text re-encodes to exactly the file's bytes.
             let digest = sha256Hex(Array(root.location.source.text.utf8))
-            var definition = try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: digest,
-                                                           overrides: request.overrides)
-            if let out = request.outputDirectory { definition.outputDirectory = out }
-            return definition
+            return try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: digest, overrides: request.overrides,
+                                                 outputDirectory: request.outputDirectory ?? request.resumeDirectory)
         }
     }
 
@@ -144,6 +146,7 @@ public enum Engine {
         let target = definition.outputDirectory
         let staging = try OutputFolder.stage(for: target)
         do {
+            for output in definition.outputs { try staging.makeFolders(for: output.file) }
             let training = definition.training
             let options = training.options(for: prepared.data.task)
             let trainer = Trainer(network: prepared.network, loss: definition.loss, optimizer: training.optimizer,

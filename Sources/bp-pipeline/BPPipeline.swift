@@ -10,7 +10,7 @@ struct BPPipeline: ParsableCommand {
         abstract: "Train neural networks by backpropagation from a YAML spec and chart what happened.",
         usage: """
             bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--quiet]
-              bp-pipeline validate SPEC [--set KEY.PATH=VALUE]...
+              bp-pipeline validate SPEC [the options of a run]
               bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL]
               bp-pipeline plugins
             """,
@@ -20,6 +20,19 @@ struct BPPipeline: ParsableCommand {
         version: Engine.version,
         subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self],
         defaultSubcommand: Run.self)
+
+    /// A misspelt command would otherwise be read as the spec of the default `run` command
+    /// ("cannot read valdate"); answer it as the typo it is first.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let first = arguments.first, let message = CommandLineWords.unknownCommand(first, among: commandNames) {
+            Terminal.printError(message)
+            Glibc.exit(Pipeline.ExitCode.usage.rawValue)
+        }
+        main(nil)
+    }
+
+    static let commandNames = ["run", "validate", "plugins", "gradcheck", "help"]
 }
 
 /// Options shared by commands that read a spec.
@@ -34,40 +47,74 @@ struct SpecOptions: ParsableArguments {
     var request: RunRequest { RunRequest(specPath: spec, overrides: overrides) }
 }
 
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train the pipeline and write its outputs (the default command).")
-
-    @OptionGroup var options: SpecOptions
+/// The options of a run; `validate` takes the same ones, so a cron line can be checked by
+/// inserting the word `validate`.
+struct RunOptions: ParsableArguments {
+    @OptionGroup var spec: SpecOptions
 
     @Option(help: ArgumentHelp("Write the outputs here instead of the spec's output_dir.", valueName: "DIR"))
     var out: String?
 
-    @Option(help: ArgumentHelp("Refuse a run whose estimated memory exceeds this (bytes, or with K/M/G/T: 512M, 4G).",
+    // `.unconditional`: `--max-memory -1` is read as a (refused) size, not as an option.
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Refuse a run whose estimated memory exceeds this (bytes, or with K/M/G/T: 512M, 4G).",
                                valueName: "SIZE"))
     var maxMemory = MemorySize(bytes: MemoryEstimate.defaultLimit)
 
-    @Option(help: ArgumentHelp("Continue the interrupted run whose output folder is DIR from its checkpoint (same spec and --set options).",
+    @Option(help: ArgumentHelp("Continue the interrupted run whose output folder is DIR from its checkpoint, into DIR (same spec and --set options).",
                                valueName: "DIR"))
     var resume: String?
 
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    var request: RunRequest {
+        var request = spec.request
+        request.outputDirectory = out
+        request.maximumMemory = maxMemory.bytes
+        request.resumeDirectory = resume
+        return request
+    }
+
+    /// Loads the spec, the checkpoint (with `--resume`) and the data, and checks the output folder.
+    func prepare() throws -> (PreparedRun, Checkpoint?) {
+        let request = request
+        let definition = try Engine.load(request)
+        let checkpoint = try request.resumeDirectory.map { try Checkpoint.load(resuming: $0, for: definition).0 }
+        let prepared = try Engine.prepare(definition, maximumMemory: request.maximumMemory)
+        if !quiet { prepared.warnings.forEach(Terminal.printError) }
+        return (prepared, checkpoint)
+    }
+
+    /// The command that continues an interrupted run into `folder`: the program as it was
+    /// invoked, the spec as given, every `--set` and a `--max-memory` other than the default,
+    /// quoted for a POSIX shell.
+    func resumeCommand(into folder: String) -> String {
+        let program = CommandLine.arguments.first ?? "bp-pipeline"
+        // A path starting with '-' would read as an option; "./-x" is the same file.
+        func path(_ path: String) -> String { path.hasPrefix("-") ? "./" + path : path }
+        var words = [program, path(spec.spec)]
+        for override in spec.overrides { words += ["--set", override] }
+        if maxMemory.bytes != MemoryEstimate.defaultLimit { words += ["--max-memory", String(maxMemory.bytes)] }
+        words += ["--resume", path(folder)]
+        return words.map(CommandLineWords.shellQuoted).joined(separator: " ")
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train the pipeline and write its outputs (the default command).")
+
+    @OptionGroup var options: RunOptions
+
     func run() throws {
         try Terminal.exitOnError {
-            var request = options.request
-            request.outputDirectory = out
-            request.maximumMemory = maxMemory.bytes
-            let definition = try Engine.load(request)
-            let checkpoint = try resume.map { try Checkpoint.load(resuming: $0, for: definition).0 }
-            let prepared = try Engine.prepare(definition, maximumMemory: request.maximumMemory)
-            if !quiet { prepared.warnings.forEach(Terminal.printError) }
-            let progress = Progress(total: definition.training.epochs, enabled: !quiet && isatty(2) != 0)
+            let (prepared, checkpoint) = try options.prepare()
+            let progress = Progress(total: prepared.definition.training.epochs, enabled: !options.quiet && isatty(2) != 0)
             StopSignal.install()
             let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested },
                                         onEpoch: progress.update)
             progress.finish()
-            if !quiet { Terminal.printSummary(result) }
+            if !options.quiet { Terminal.printSummary(result, resume: options.resumeCommand(into: result.outputDirectory)) }
             switch result.exitCode {
             case .success: return
             case .interrupted, .terminated: throw ExitCode(StopSignal.exitCode.rawValue)
@@ -92,18 +139,15 @@ struct MemorySize: ExpressibleByArgument {
 }
 
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check the spec and its data completely; train nothing.")
+    static let configuration = CommandConfiguration(
+        abstract: "Check the spec, its data, the checkpoint (--resume) and the output folder completely; train nothing.")
 
-    @OptionGroup var options: SpecOptions
-
-    @Option(help: ArgumentHelp("Refuse a run whose estimated memory exceeds this (bytes, or with K/M/G/T: 512M, 4G).",
-                               valueName: "SIZE"))
-    var maxMemory = MemorySize(bytes: MemoryEstimate.defaultLimit)
+    @OptionGroup var options: RunOptions
 
     func run() throws {
         try Terminal.exitOnError {
-            let prepared = try Engine.prepare(try Engine.load(options.request), maximumMemory: maxMemory.bytes)
-            prepared.warnings.forEach(Terminal.printError)
+            let (prepared, _) = try options.prepare()
+            guard !options.quiet else { return }
             let d = prepared.definition
             print("\(d.specPath): ok: '\(d.name)', \(prepared.data.training.count) training samples, "
                   + "\(prepared.network.layers.count) layers, \(prepared.network.parameterCount) parameters, \(d.outputs.count) outputs")

@@ -19,7 +19,8 @@ struct GradCheck: ParsableCommand {
 
     @OptionGroup var options: SpecOptions
 
-    @Option(help: ArgumentHelp("The largest relative error that passes.", valueName: "X"))
+    // `.unconditional`: `--tolerance -1` is read as the number -1 (and refused below), not as an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("The largest relative error that passes.", valueName: "X"))
     var tolerance: Double = 1e-6
 
     func validate() throws {

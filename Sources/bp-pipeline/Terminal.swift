@@ -29,7 +29,9 @@ enum Terminal {
         fputs(text, stderr)
     }
 
-    static func printSummary(_ result: RunResult) {
+    /// The summary on stdout; an interrupted run also names its checkpoint and prints
+    /// `resume`, the command that continues it.
+    static func printSummary(_ result: RunResult, resume: String) {
         let outcome = result.report.outcome
         var line = "\(result.report.definition.name): \(outcome.status.rawValue) after \(outcome.history.count) epoch\(outcome.history.count == 1 ? "" : "s"), final loss \(outcome.finalLoss)"
         if let accuracy = outcome.finalAccuracy { line += ", train accuracy \(percent(accuracy))" }
@@ -39,6 +41,10 @@ enum Terminal {
         if let failure = outcome.failure { print("  \(failure)") }
         let files = result.report.definition.outputs.map(\.file)
         print("  outputs: \(result.outputDirectory)/ (\(files.isEmpty ? "none" : files.joined(separator: ", ")))")
+        if outcome.status == .interrupted {
+            print("  checkpoint: \(result.outputDirectory)/\(Checkpoint.fileName)")
+            print("  resume with: \(resume)")
+        }
     }
 
     static func percent(_ x: Double) -> String {

@@ -1,3 +1,4 @@
+@preconcurrency import Glibc
 import Foundation
 import XCTest
 
@@ -27,12 +28,12 @@ enum Binary {
         var stderr: String
     }
 
-    /// Runs the executable in `folder`; a run still alive after `timeout` seconds is killed and
-    /// reported as a hang.
-    static func run(_ arguments: [String], in folder: URL, timeout: TimeInterval = 60,
+    /// Runs the executable (or `program`, e.g. a shell) in `folder`; a run still alive after
+    /// `timeout` seconds is killed and reported as a hang.
+    static func run(_ arguments: [String], in folder: URL, program: String? = nil, timeout: TimeInterval = 60,
                     environment: [String: String]? = nil,
                     whileRunning: ((Process) -> Void)? = nil) throws -> Result {
-        let executable = try XCTUnwrap(url, "bp-pipeline not found next to the test bundle")
+        let executable = try program.map { URL(fileURLWithPath: $0) } ?? XCTUnwrap(url, "bp-pipeline not found next to the test bundle")
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -62,6 +63,17 @@ enum Binary {
         return Result(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    /// Waits until the run's staging folder for `target` (relative to `folder`) exists, so
+    /// training has started, lets it train for `seconds` more, then sends `signal`.
+    static func signal(_ signal: Int32, to process: Process, into target: String, in folder: URL, after seconds: Double) {
+        let slash = target.lastIndex(of: "/").map { target.index(after: $0) } ?? target.startIndex
+        let staging = folder.appendingPathComponent(String(target[..<slash]) + "." + target[slash...] + ".partial-\(process.processIdentifier)")
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: staging.path) && process.isRunning && Date() < deadline { usleep(5_000) }
+        usleep(UInt32(seconds * 1_000_000))
+        kill(process.processIdentifier, signal)
     }
 
     /// A fresh temporary folder holding a copy of `Fixtures/<name>`.

@@ -133,15 +133,8 @@ final class RunOutcomeTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("the loss became inf in epoch 6"), result.stdout)
     }
 
-    /// Waits until the run's staging folder exists (training has started), lets it train for
-    /// `seconds` more, then sends `signal`.
     func signal(_ signal: Int32, to process: Process, into target: String, after seconds: Double) {
-        let slash = target.lastIndex(of: "/").map { target.index(after: $0) } ?? target.startIndex
-        let staging = folder.appendingPathComponent(String(target[..<slash]) + "." + target[slash...] + ".partial-\(process.processIdentifier)")
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: staging.path) && process.isRunning && Date() < deadline { usleep(5_000) }
-        usleep(UInt32(seconds * 1_000_000))
-        kill(process.processIdentifier, signal)
+        Binary.signal(signal, to: process, into: target, in: folder, after: seconds)
     }
 
     /// Sends `signal` once the run is training; it must finish the batch, write the outputs

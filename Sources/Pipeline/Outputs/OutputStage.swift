@@ -30,7 +30,9 @@ public struct RunReport {
         [
             ("Software", "bp-pipeline \(version)"),
             ("Title", definition.name),
-            ("Source", definition.specPath),
+            // The file name, not the path as typed: the same spec run from another working
+            // folder gives the same bytes (the digest below identifies the content).
+            ("Source", PathTools.lastComponent(of: definition.specPath)),
             ("bp-pipeline:spec-sha256", definition.specDigest),
             ("bp-pipeline:seed", String(definition.seed)),
         ]

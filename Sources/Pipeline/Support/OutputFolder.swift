@@ -5,20 +5,31 @@ import Foundation
 /// target and, when every output is written, swaps it into place.
 ///
 /// Policy (what a cron job wants: the folder always holds the latest run that got as far as
-/// training, and never a half-written one):
+/// training, and never a half-written one; and nothing a user has is ever lost):
 /// - a run that reaches training (completed, stopped early, diverged or interrupted) replaces the
 ///   folder's earlier run once all its outputs are written;
 /// - a run that fails before or while writing its outputs leaves nothing new on disk (not even
 ///   the parent folders it created) and the earlier run untouched;
-/// - a folder that exists but was not written by bp-pipeline (non-empty, no `.bp-pipeline-run`
-///   marker) is never replaced: exit 73; so is a path that is a file.
+/// - only a folder that is empty, or that holds exactly what an earlier run wrote, is replaced:
+///   the `.bp-pipeline-run` marker lists every file and folder the run put there, and anything
+///   else (a user's notes.txt, other runs' folders, a folder without the marker) makes the run
+///   refuse with exit 73 before it trains; so do a file, a symbolic link, and a path that names
+///   no folder of its own (`.`, `..`, `/`);
+/// - the same checks (and that the nearest existing parent is writable) run before the data is
+///   read, so a run that could not put its outputs in place fails in seconds, not after training.
 ///
 /// The swap is one `renameat2(RENAME_EXCHANGE)` where the kernel and file system offer it, so a
 /// reader sees the old or the new run and never neither; elsewhere two renames with a rollback.
 /// Staging folders left by a killed run (`.NAME.partial-PID` of a dead PID) are removed by the
-/// next run into the same folder.
+/// next run into the same folder. Paths are read lexically (`runs/new/`, `runs//new` and
+/// `runs/./new` are `runs/new`; `a/../b` is `b`, as the shell's `cd` reads it).
 struct OutputFolder {
     static let marker = ".bp-pipeline-run"
+    static let markerHeading = "bp-pipeline run folder; the files and folders this run wrote:"
+    /// The longest folder name (bytes) that leaves room in the file system's 255-byte limit
+    /// for the longest name derived from it, `.NAME.checkpoint.bin.tmp-PID` (28 bytes more
+    /// with a 7-digit PID, Linux's largest).
+    static let longestName = 255 - 28
 
     /// Where the run is meant to end up.
     let target: String
@@ -27,29 +38,140 @@ struct OutputFolder {
     /// Folders above `target` this run created (outermost first); removed again on discard.
     let createdParents: [String]
 
-    /// Refuses a target that can never receive the run: empty, a file, or someone else's
-    /// folder. Changes nothing on disk, so `validate` and the start of a run can both call it.
+    /// Why `name` cannot be a folder's name ("contains '/'"), or nil when it can: not empty,
+    /// `.` or `..`, no `/`, no control characters (they make names that print as something
+    /// else), and short enough.
+    static func problem(withFolderName name: String) -> String? {
+        if name.isEmpty { return "is empty" }
+        if name == "." || name == ".." { return "is '\(name)', which is not a folder of its own" }
+        if name.contains("/") { return "contains '/'" }
+        if let control = name.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "contains the control character U+\(String(format: "%04X", control.value))"
+        }
+        if name.utf8.count > longestName {
+            return "is \(name.utf8.count) bytes long and a folder name holds at most \(longestName) here"
+        }
+        return nil
+    }
+
+    /// Refuses a target that can never receive the run: empty, a file, a link, a folder that
+    /// holds anything an earlier run did not write, or below a folder that cannot be written.
+    /// Changes nothing on disk, so `validate` and the start of a run can both call it.
     static func check(_ target: String) throws {
         guard !target.isEmpty else {
             throw PipelineError(.usage, "--out: error: the output folder path is empty; give a folder, e.g. --out runs/latest")
         }
+        let name = PathTools.lastComponent(of: target)
+        if target == "/" || name == "." || name == ".." {
+            throw PipelineError.output("the output folder must be a folder of its own, not the working folder, one of its parents or /; "
+                                       + "a run replaces its output folder as a whole (give one, e.g. --out runs/latest)", path: target)
+        }
+        if let problem = problem(withFolderName: name) {
+            throw PipelineError.output("cannot use the output folder: its name \(problem)", path: target)
+        }
         var info = stat()
-        guard stat(target, &info) == 0 else {
+        guard lstat(target, &info) == 0 else {
             let code = errno
-            if code == ENOENT { return }
             if code == ENOTDIR {
                 throw PipelineError.output("cannot create the output folder: a part of the path is a file, not a folder", path: target)
             }
-            throw PipelineError.output("cannot use the output folder: \(describe(code))", path: target)
+            guard code == ENOENT else { throw PipelineError.output("cannot use the output folder: \(describe(code))", path: target) }
+            try checkWritable(parentOf: target)
+            return
         }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: break
+        case S_IFLNK:
+            throw PipelineError.output("the output folder is a symbolic link; a run replaces the folder, which would replace the link: "
+                                       + "give the folder it points to", path: target)
+        default:
             throw PipelineError.output("the output folder is a file; choose another --out or output_dir", path: target)
         }
-        let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
-        if !contents.isEmpty && !contents.contains(marker) {
-            throw PipelineError.output("the output folder exists and was not written by bp-pipeline; refusing to replace it (choose another --out or remove it)",
-                                       path: target)
+        // A folder that cannot be read cannot be shown to hold nothing of the user's.
+        let unreadable = PipelineError.output("cannot read the output folder to check what it holds; refusing to replace it", path: target)
+        guard let top = try? FileManager.default.contentsOfDirectory(atPath: target) else { throw unreadable }
+        if !top.isEmpty {
+            guard top.contains(marker) else {
+                throw PipelineError.output("the output folder exists and was not written by bp-pipeline; refusing to replace it (choose another --out or remove it)",
+                                           path: target)
+            }
+            // Only a run folder is walked (not a home folder given by mistake), and only into
+            // the folders its run wrote: anything else is named by its outermost folder.
+            guard let listed = manifest(of: target) ?? (top == [marker] ? [] : nil) else {
+                throw PipelineError.output("the output folder's marker does not list what its run wrote (it is from an older bp-pipeline); "
+                                           + "refusing to replace it (check it holds nothing of yours and remove it, or choose another --out)", path: target)
+            }
+            let written = Set(listed)
+            guard let all = listing(target, descendingInto: { written.contains($0) }) else { throw unreadable }
+            let foreign = all.filter { $0 != marker && !written.contains($0) }
+            if !foreign.isEmpty {
+                let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", ... (\(foreign.count) in all)" : "")
+                throw PipelineError.output("the output folder holds what the earlier run did not write (\(shown)); refusing to replace it "
+                                           + "(move that elsewhere, or choose another --out)", path: target)
+            }
         }
+        try checkWritable(parentOf: target)
+    }
+
+    /// The nearest existing folder above `target` must be a folder this process can write,
+    /// since the staging folder (or the missing parents) are created there.
+    private static func checkWritable(parentOf target: String) throws {
+        let folder = try nearestFolder(from: PathTools.directory(of: target), for: target).existing
+        guard access(folder, W_OK | X_OK) == 0 else {
+            throw PipelineError.output("cannot create the output folder: '\(folder)': \(describe(errno))", path: target)
+        }
+    }
+
+    /// Walks up from `parent` to the first folder that exists: it, and the missing folders on
+    /// the way (innermost first). Refuses a path through a file.
+    private static func nearestFolder(from parent: String, for target: String) throws -> (existing: String, missing: [String]) {
+        var missing: [String] = []
+        var folder = parent
+        var info = stat()
+        while stat(folder, &info) != 0 {
+            let code = errno
+            guard code == ENOENT else {
+                let reason = code == ENOTDIR ? "a part of the path is a file, not a folder" : describe(code)
+                throw PipelineError.output("cannot create the output folder: \(reason)", path: target)
+            }
+            missing.append(folder)
+            let up = PathTools.directory(of: folder)
+            if up == folder { break }
+            folder = up
+        }
+        if stat(folder, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
+            throw PipelineError.output("cannot create the output folder: '\(folder)' is a file, not a folder", path: target)
+        }
+        return (folder, missing)
+    }
+
+    /// Every file and folder below `folder`, as relative paths, sorted; symbolic links are
+    /// listed, not followed; subfolders only where `descend` says so. Nil when a folder in it
+    /// cannot be read.
+    static func listing(_ folder: String, descendingInto descend: (String) -> Bool = { _ in true }) -> [String]? {
+        var found: [String] = []
+        func walk(_ relative: String) -> Bool {
+            let absolute = relative.isEmpty ? folder : folder + "/" + relative
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: absolute) else { return false }
+            for entry in entries {
+                let path = relative.isEmpty ? entry : relative + "/" + entry
+                found.append(path)
+                var info = stat()
+                let isFolder = lstat(folder + "/" + path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+                if isFolder && descend(path) && !walk(path) { return false }
+            }
+            return true
+        }
+        return walk("") ? found.sorted() : nil
+    }
+
+    /// The paths the marker of the run in `folder` lists; nil for a marker without the list
+    /// (written before bp-pipeline kept one), which cannot say which files are the run's.
+    static func manifest(of folder: String) -> [String]? {
+        guard let data = FileManager.default.contents(atPath: folder + "/" + marker) else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.first.map(String.init) == markerHeading else { return nil }
+        return lines.dropFirst().filter { !$0.isEmpty }.map(String.init)
     }
 
     /// Checks the target, creates its missing parents and an empty staging folder beside it.
@@ -66,14 +188,20 @@ struct OutputFolder {
             removeCreated(created)
             throw PipelineError.output("cannot create the staging folder '\(staging)': \(reason)", path: target)
         }
-        let folder = OutputFolder(target: target, path: staging, createdParents: created)
-        do {
-            try folder.writeFile(marker, Array("bp-pipeline run folder\n".utf8))
-        } catch {
-            folder.discard()
-            throw error
+        return OutputFolder(target: target, path: staging, createdParents: created)
+    }
+
+    /// Creates the folders `file` (a path inside the output folder, e.g. `charts/loss.png`)
+    /// needs inside the staging folder.
+    func makeFolders(for file: String) throws {
+        var folder = path
+        for part in file.split(separator: "/").dropLast() {
+            folder += "/" + part
+            guard mkdir(folder, 0o755) == 0 || errno == EEXIST else {
+                let reason = Self.describe(errno)
+                throw PipelineError.output("cannot create the folder: \(reason)", path: target + folder.dropFirst(path.count))
+            }
         }
-        return folder
     }
 
     /// Writes `data` to `file` inside the staging folder; failures are exit 73 naming the file.
@@ -89,6 +217,10 @@ struct OutputFolder {
     func commit() throws {
         // The run may have taken hours: look again in case someone put something there meanwhile.
         try Self.check(target)
+        // The marker lists what this run wrote, so a later run replaces exactly that.
+        // (An unreadable entry would be left out, and a later run would refuse to replace it.)
+        let written = (Self.listing(path) ?? []).filter { $0 != Self.marker }
+        try writeFile(Self.marker, Array(([Self.markerHeading] + written).map { $0 + "\n" }.joined().utf8))
         var info = stat()
         guard stat(target, &info) == 0 else {
             guard rename(path, target) == 0 else {
@@ -122,23 +254,7 @@ struct OutputFolder {
 
     /// Creates the missing folders of `parent` one by one, returning those it made (outermost first).
     private static func createParents(_ parent: String, for target: String) throws -> [String] {
-        var missing: [String] = []
-        var folder = parent
-        var info = stat()
-        while stat(folder, &info) != 0 {
-            let code = errno
-            guard code == ENOENT else {
-                let reason = code == ENOTDIR ? "a part of the path is a file, not a folder" : describe(code)
-                throw PipelineError.output("cannot create the output folder: \(reason)", path: target)
-            }
-            missing.append(folder)
-            let up = PathTools.directory(of: folder)
-            if up == folder { break }
-            folder = up
-        }
-        if stat(folder, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR {
-            throw PipelineError.output("cannot create the output folder: '\(folder)' is a file, not a folder", path: target)
-        }
+        let missing = try nearestFolder(from: parent, for: target).missing
         var created: [String] = []
         for folder in missing.reversed() {
             guard mkdir(folder, 0o755) == 0 || errno == EEXIST else {
