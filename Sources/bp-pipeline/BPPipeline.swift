@@ -61,7 +61,6 @@ struct Run: ParsableCommand {
             let definition = try Engine.load(request)
             let checkpoint = try resume.map { try Checkpoint.load(resuming: $0, for: definition).0 }
             let prepared = try Engine.prepare(definition, maximumMemory: request.maximumMemory)
-            if !quiet { prepared.warnings.forEach(Terminal.printError) }
             let progress = Progress(total: definition.training.epochs, enabled: !quiet && isatty(2) != 0)
             StopSignal.install()
             let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested },
@@ -103,7 +102,6 @@ struct Validate: ParsableCommand {
     func run() throws {
         try Terminal.exitOnError {
             let prepared = try Engine.prepare(try Engine.load(options.request), maximumMemory: maxMemory.bytes)
-            prepared.warnings.forEach(Terminal.printError)
             let d = prepared.definition
             print("\(d.specPath): ok: '\(d.name)', \(prepared.data.training.count) training samples, "
                   + "\(prepared.network.layers.count) layers, \(prepared.network.parameterCount) parameters, \(d.outputs.count) outputs")
