@@ -86,20 +86,23 @@ final class TrainingPipelineTests: XCTestCase {
         XCTAssertEqual(rates.map(String.init), ["\(0.1 * (1.0 / 3))", "\(0.1 * (2.0 / 3))", "0.1", "0.1"])
     }
 
+    /// Moons with a validation quarter, Adam and early stopping on val_loss with restore_best.
+    static let restoringBest = """
+    seed: 2
+    data: {type: synthetic, dataset: moons, samples: 120, noise: 0.3, validation: 0.25}
+    network: {inputs: 2, layers: [{units: 32, activation: tanh}, {units: 1, activation: sigmoid}]}
+    loss: binary_cross_entropy
+    learning_rate: {type: constant, value: 0.05}
+    training:
+      epochs: 2000
+      batch_size: full
+      optimizer: {type: adam}
+      early_stopping: {monitor: val_loss, patience: 5, restore_best: true}
+
+    """
+
     func testEarlyStoppingReportsBestEpochAndStatus() throws {
-        let text = """
-        seed: 2
-        data: {type: synthetic, dataset: moons, samples: 120, noise: 0.3, validation: 0.25}
-        network: {inputs: 2, layers: [{units: 32, activation: tanh}, {units: 1, activation: sigmoid}]}
-        loss: binary_cross_entropy
-        learning_rate: {type: constant, value: 0.05}
-        training:
-          epochs: 2000
-          batch_size: full
-          optimizer: {type: adam}
-          early_stopping: {monitor: val_loss, patience: 5, restore_best: true}
-        outputs: [{type: metrics}, {type: history}]
-        """
+        let text = Self.restoringBest + "outputs: [{type: metrics}, {type: history}]\n"
         let result = try run(try spec(text), into: "early")
         let outcome = result.report.outcome
         XCTAssertEqual(outcome.status, .stoppedEarly)
@@ -197,18 +200,7 @@ final class TrainingPipelineTests: XCTestCase {
     /// finalLoss and finalValidationLoss, which the run summary prints too), also when
     /// restore_best makes them differ from the last epoch's.
     func testLossChartSubtitleShowsTheFinalLossOfMetrics() throws {
-        let text = """
-        seed: 2
-        data: {type: synthetic, dataset: moons, samples: 120, noise: 0.3, validation: 0.25}
-        network: {inputs: 2, layers: [{units: 32, activation: tanh}, {units: 1, activation: sigmoid}]}
-        loss: binary_cross_entropy
-        learning_rate: {type: constant, value: 0.05}
-        training:
-          epochs: 2000
-          optimizer: adam
-          early_stopping: {monitor: val_loss, patience: 5, restore_best: true}
-        outputs: [loss_curve, metrics]
-        """
+        let text = Self.restoringBest + "outputs: [loss_curve, metrics]\n"
         let result = try run(try spec(text), into: "restored")
         let outcome = result.report.outcome
         XCTAssertEqual(outcome.status, .stoppedEarly)
