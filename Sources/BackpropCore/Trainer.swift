@@ -120,7 +120,8 @@ public struct TrainingOutcome: Sendable {
     public var bestEpoch: Int? = nil
     /// With regularization: the penalty's part of `finalLoss`.
     public var finalRegularization: Double? = nil
-    /// For `diverged`: the epoch, and the 1-based layer where the first non-finite value appeared.
+    /// For `diverged`: the epoch, and the 1-based layer where the first non-finite value appeared
+    /// (or, for a loss that exploded while finite, the layer whose weights grew the most).
     public var divergedEpoch: Int? = nil
     public var divergedLayer: Int? = nil
 }
@@ -154,6 +155,9 @@ public struct TrainingState: Sendable, Codable, Equatable {
     public var earlyStopping: EarlyStoppingState
     public var firstEpochGradients: [Matrix]
     public var lastEpochGradients: [Matrix]
+    /// The untrained network's loss and weight norms, for the divergence rule (nil in a state
+    /// from before the rule, which then is not applied).
+    public var divergenceBaseline: DivergenceBaseline? = nil
 }
 
 /// The training loop: for each epoch, for each batch, zero the gradients, forward + backward,
@@ -176,6 +180,7 @@ public final class Trainer {
     private var previous: EpochSummary?
     private var firstGradients: [Matrix] = []
     private var lastGradients: [Matrix] = []
+    private var baseline: DivergenceBaseline?
 
     // Scratch reused across batches and epochs.
     private var batchInputs = Matrix(rows: 0, columns: 0)
@@ -200,7 +205,8 @@ public final class Trainer {
                              optimizer: optimizer.saveState(), schedule: schedule.saveState(),
                              generator: generator.stateWords, order: order, history: history,
                              previous: previous, earlyStopping: earlyStoppingState,
-                             firstEpochGradients: firstGradients, lastEpochGradients: lastGradients)
+                             firstEpochGradients: firstGradients, lastEpochGradients: lastGradients,
+                             divergenceBaseline: baseline)
     }
 
     /// Puts the network, optimizer, schedule, generator and progress back to `state`.
@@ -225,6 +231,7 @@ public final class Trainer {
         earlyStoppingState = state.earlyStopping
         firstGradients = state.firstEpochGradients
         lastGradients = state.lastEpochGradients
+        baseline = state.divergenceBaseline
         nextEpoch = state.nextEpoch
     }
 
@@ -273,9 +280,10 @@ public final class Trainer {
         if gradientSums.count != layerCount {
             gradientSums = network.layers.map { Matrix(rows: $0.inputCount, columns: $0.unitCount) }
         }
+        if nextEpoch == 1 && baseline == nil { baseline = DivergenceBaseline(network: network, loss: objective(on: training)) }
         var status = earlyStoppingState.stopped ? TrainingStatus.stoppedEarly : .completed
         var failure: String?
-        var divergence: (epoch: Int, layer: Int)?
+        var divergence: (epoch: Int, layer: Int?)?
 
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
@@ -359,6 +367,9 @@ public final class Trainer {
                 if options.measureAccuracy { record.trainAccuracy = network.accuracy(on: training) }
             }
             history.append(record)
+            if finishedEpoch, let exploded = baseline?.explosion(in: record, network: network) {
+                (status, failure, divergence, finishedEpoch) = (.diverged, exploded.failure, (epoch, exploded.layer), false)
+            }
             let summary = EpochSummary(epoch: epoch, loss: record.loss, validationLoss: record.validationLoss)
             previous = summary
             nextEpoch = epoch + 1

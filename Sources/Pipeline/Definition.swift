@@ -45,17 +45,27 @@ extension PipelineDefinition {
         let dataNode = try top.required("data")
         let (data, dataName) = try Registry.data.make(from: dataNode, context: context)
 
-        let defaultActivation = try top.optional("activation").flatMap { node -> (any Activation, String)? in
-            node.isNull ? nil : try Registry.activations.make(from: node, context: context)
-        }
+        let activationNode = top.optional("activation").flatMap { $0.isNull ? nil : $0 }
+        let defaultActivation = try activationNode.map { try Registry.activations.make(from: $0, context: context) }
+        // Without a top-level activation, `activaton: relu` there would surface as a layer's missing one.
+        if activationNode == nil { try top.rejectMisspelling(of: "activation") }
         let network = try decodeNetwork(try top.required("network"), defaultActivation: defaultActivation, context: context)
-        let (loss, _) = try Registry.losses.make(from: try top.required("loss"), context: context)
-        let (schedule, _) = try Registry.schedules.make(from: try top.required("learning_rate"), context: context)
-        let training = try decodeTraining(try top.required("training"), context: context)
-        if training.validationFraction != nil, let dataValidation = dataNode["validation"], !dataValidation.isNull,
-           let trainingValidation = root["training"]?["validation"] {
+        try checkSoftmaxIsLast(network, defaultNode: activationNode)
+        let lossNode = try top.required("loss")
+        let (loss, _) = try Registry.losses.make(from: lossNode, context: context)
+        try checkLoss(loss, at: lossNode, fits: network)
+        let scheduleNode = try top.required("learning_rate")
+        let (schedule, _) = try Registry.schedules.make(from: scheduleNode, context: context)
+        let trainingNode = try top.required("training")
+        let training = try decodeTraining(trainingNode, context: context)
+        let dataValidation = dataNode["validation"].flatMap { $0.isNull ? nil : $0 }
+        if training.validationFraction != nil, let dataValidation, let trainingValidation = trainingNode["validation"] {
             throw SpecError("'validation' is given both here and in 'data' (line \(dataValidation.location.line)); keep one",
                             at: trainingValidation.location)
+        }
+        // Every data stage holds out a validation part exactly when one of the two keys is given.
+        if dataValidation == nil && training.validationFraction == nil {
+            try checkNoValidationMonitor(training: training, at: trainingNode, schedule: schedule, at: scheduleNode)
         }
 
         let outputDirectory: String
@@ -109,5 +119,70 @@ extension PipelineDefinition {
             outputs.append(output)
         }
         return outputs
+    }
+}
+
+/// Modelling mistakes that would train without complaint and mean nothing: each is a spec error
+/// at the key to change, with what to write instead.
+extension PipelineDefinition {
+    /// softmax(net)ₖ = e^netₖ / Σⱼ e^netⱼ turns a layer into one probability distribution over its
+    /// units: what a classifier's output layer gives cross_entropy, and a bottleneck anywhere else
+    /// (the next layer sees only which unit is largest, and the Jacobian couples every unit).
+    static func checkSoftmaxIsLast(_ network: NetworkDefinition, defaultNode: SpecNode?) throws {
+        for (index, layer) in network.layers.dropLast().enumerated() where layer.activation is Softmax {
+            if let own = layer.node["activation"], !own.isNull {
+                throw SpecError("layer \(index + 1) is a hidden layer; softmax belongs on the output layer only", at: own.location,
+                                hint: "use relu, tanh or sigmoid in hidden layers")
+            }
+            throw SpecError("the top-level 'activation' makes hidden layer \(index + 1) softmax; softmax belongs on the output layer only",
+                            at: (defaultNode ?? layer.node).location,
+                            hint: "make the top-level activation relu, tanh or sigmoid and give the last layer 'activation: softmax'")
+        }
+    }
+
+    /// The cross-entropies read the outputs as probabilities: cross_entropy −Σₖ tₖ ln outₖ needs
+    /// a distribution over the classes (softmax; behind sigmoid it only pushes the true class up
+    /// and never the others down), binary_cross_entropy −[t ln out + (1 − t) ln(1 − out)] one
+    /// probability per output (sigmoid; softmax's outputs are tied to sum to 1, which is
+    /// cross_entropy's case). Any other output (linear, relu, tanh) is clamped into (0, 1) and the
+    /// loss trains on nonsense.
+    static func checkLoss(_ loss: any Loss, at node: SpecNode, fits network: NetworkDefinition) throws {
+        guard let output = network.layers.last else { return }
+        let needs: String
+        let hint: String
+        switch loss {
+        case is CrossEntropy where !(output.activation is Softmax):
+            needs = "softmax outputs (probabilities over the classes)"
+            hint = output.activation is Sigmoid
+                ? "for one sigmoid probability per output use 'loss: binary_cross_entropy'; for classes give the last layer 'activation: softmax'"
+                : "give the last layer 'activation: softmax' (one unit per class), or use 'loss: mse' for regression"
+        case is BinaryCrossEntropy where !(output.activation is Sigmoid):
+            needs = "sigmoid outputs (one probability per output)"
+            hint = output.activation is Softmax
+                ? "for softmax outputs use 'loss: cross_entropy'"
+                : "give the last layer 'activation: sigmoid', or use 'loss: mse' for regression"
+        default:
+            return
+        }
+        let layer = network.layers.count
+        throw SpecError("\(loss.name) needs \(needs), but the output layer (layer \(layer), line \(output.node.location.line)) has activation '\(output.activationName)'",
+                        at: (node["type"] ?? node).location, hint: hint)
+    }
+
+    /// Called when the data will have no validation part: watching val_loss would watch nothing
+    /// (the core falls back to the training loss, which is not what the spec says).
+    static func checkNoValidationMonitor(training: TrainingDefinition, at trainingNode: SpecNode,
+                                         schedule: any LearningRateSchedule, at scheduleNode: SpecNode) throws {
+        let hint = "add 'validation: 0.2' to data or training, or set 'monitor: loss'"
+        if let stopping = training.earlyStopping, stopping.monitor == .validationLoss {
+            let node = trainingNode["early_stopping"]
+            throw SpecError("early_stopping monitors val_loss but the data has no validation part",
+                            at: (node?["monitor"] ?? node ?? trainingNode).location, hint: hint)
+        }
+        let inner = (schedule as? Warmup)?.schedule ?? schedule
+        if let plateau = inner as? ReduceOnPlateau, plateau.monitor == .validationLoss {
+            throw SpecError("reduce_on_plateau monitors val_loss but the data has no validation part",
+                            at: (scheduleNode["monitor"] ?? scheduleNode["type"] ?? scheduleNode).location, hint: hint)
+        }
     }
 }

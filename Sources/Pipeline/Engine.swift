@@ -33,19 +33,6 @@ public struct PreparedRun {
     public let network: Network
     /// The generator after drawing the initial weights; training continues from it.
     public let generator: SeededGenerator
-
-    /// Things worth a user's attention that are not errors, each as `spec: warning: ...`.
-    public var warnings: [String] {
-        var warnings: [String] = []
-        if let stopping = definition.training.earlyStopping, stopping.monitor == .validationLoss, data.validation == nil {
-            warnings.append("\(definition.specPath): warning: early_stopping monitors val_loss but the data has no validation part; it monitors the training loss instead (add 'validation' to data or training)")
-        }
-        let schedule = (definition.schedule as? Warmup)?.schedule ?? definition.schedule
-        if let plateau = schedule as? ReduceOnPlateau, plateau.monitor == .validationLoss, data.validation == nil {
-            warnings.append("\(definition.specPath): warning: reduce_on_plateau monitors val_loss but the data has no validation part; it monitors the training loss instead (add 'validation' to data or training, or monitor: loss)")
-        }
-        return warnings
-    }
 }
 
 /// How a run ended, for the command line's summary and exit code.

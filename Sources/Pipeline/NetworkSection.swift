@@ -106,6 +106,8 @@ extension PipelineDefinition {
         } else if let defaultActivation {
             activation = defaultActivation
         } else {
+            // `activaton: tanh` is the cause, not a missing activation.
+            try reader.rejectMisspelling(of: "activation")
             throw SpecError("layer \(number) names no activation and the spec has no top-level 'activation'",
                             at: node.location, hint: "add 'activation: sigmoid' to the layer or at the top level")
         }

@@ -26,7 +26,7 @@ public final class MappingReader {
     /// The value of `key`, or nil when the key is absent. A present key with a null value is
     /// returned as that null node; callers decide what null means.
     public func optional(_ key: String) -> SpecNode? {
-        if !asked.contains(key) { asked.append(key) }
+        ask(key)
         return entries.first(where: { $0.key.scalarString == key })?.value
     }
 
@@ -50,7 +50,7 @@ public final class MappingReader {
 
     /// Marks keys as known without reading them (keys another reader handles).
     public func allow(_ keys: [String]) {
-        for key in keys where !asked.contains(key) { asked.append(key) }
+        keys.forEach(ask)
     }
 
     /// Throws at the first key that was never asked for, suggesting the nearest asked ones.
@@ -58,13 +58,34 @@ public final class MappingReader {
         for entry in entries {
             let key = entry.key.scalarString ?? ""
             guard !asked.contains(key) else { continue }
-            let message = "unknown key \(quote(key)) in \(place)"
-            if let suggestion = didYouMean(key, among: asked) {
-                throw entry.key.error(message + "; " + suggestion)
-            }
-            let known = asked.map { "'\($0)'" }.joined(separator: ", ")
-            throw entry.key.error(message, hint: asked.isEmpty ? nil : "known keys: \(known)")
+            throw unknownKey(entry.key, key)
         }
+    }
+
+    /// Throws `finish()`'s "unknown key" error now for a key that was never asked for and looks
+    /// like a misspelling of `key` ("activaton" for "activation"), if there is one. For an
+    /// optional key whose absence is itself an error (a layer with no activation and no default):
+    /// the typo is the cause, so it is reported instead of the absence.
+    public func rejectMisspelling(of key: String) throws {
+        ask(key)
+        for entry in entries {
+            guard let present = entry.key.scalarString, !asked.contains(present),
+                  !suggestions(for: present, among: [key]).isEmpty else { continue }
+            throw unknownKey(entry.key, present)
+        }
+    }
+
+    private func ask(_ key: String) {
+        if !asked.contains(key) { asked.append(key) }
+    }
+
+    private func unknownKey(_ node: SpecNode, _ key: String) -> SpecError {
+        let message = "unknown key \(quote(key)) in \(place)"
+        if let suggestion = didYouMean(key, among: asked) {
+            return node.error(message + "; " + suggestion)
+        }
+        let known = asked.map { "'\($0)'" }.joined(separator: ", ")
+        return node.error(message, hint: asked.isEmpty ? nil : "known keys: \(known)")
     }
 
     /// The keys present, in order.

@@ -24,12 +24,18 @@ public struct LossCurveChart: Sendable {
     public var learningRate: [Double]?
     /// The y-axis title of the loss panel.
     public var lossLabel: String
+    /// The summary's "final train loss" and "validation loss": the losses of the final parameters
+    /// (what metrics.json's `final_loss` and `val_loss` and the run summary report, which after
+    /// restore_best are not the last epoch's values); nil shows the last recorded value.
+    public var finalLoss: Double?
+    public var finalValidationLoss: Double?
 
     /// `epochs` defaults to 1...trainLoss.count.
     public init(title: String, epochs: [Int]? = nil, trainLoss: [Double], validationLoss: [Double]? = nil,
                 scale: AxisScale = .auto, bestEpoch: Int? = nil, earlyStopEpoch: Int? = nil,
                 trainAccuracy: [Double]? = nil, validationAccuracy: [Double]? = nil,
-                learningRate: [Double]? = nil, lossLabel: String = "loss", subtitle: String? = nil) {
+                learningRate: [Double]? = nil, lossLabel: String = "loss", finalLoss: Double? = nil, finalValidationLoss: Double? = nil,
+                subtitle: String? = nil) {
         self.title = title
         self.epochs = epochs ?? Array(stride(from: 1, through: trainLoss.count, by: 1))
         self.trainLoss = trainLoss
@@ -41,6 +47,8 @@ public struct LossCurveChart: Sendable {
         self.validationAccuracy = validationAccuracy
         self.learningRate = learningRate
         self.lossLabel = lossLabel
+        self.finalLoss = finalLoss
+        self.finalValidationLoss = finalValidationLoss
         self.subtitle = subtitle
     }
 
@@ -98,14 +106,15 @@ public struct LossCurveChart: Sendable {
         return s
     }
 
-    var summary: String {
+    /// The default subtitle: "12 epochs  ·  final train loss 0.0123  ·  best epoch 9".
+    public var summary: String {
         var parts: [String] = []
         let count = epochs.count
         parts.append(count == 1 ? "1 epoch" : "\(count) epochs")
         let loss = lossSeries
         // The last recorded value as it is (NaN included): a diverged run should say so.
-        if let last = trainLoss.prefix(count).last { parts.append("final train loss \(NumberFormat.short(last))") }
-        if let last = validationLoss?.prefix(count).last(where: { !$0.isNaN }) { parts.append("validation loss \(NumberFormat.short(last))") }
+        if let last = finalLoss ?? trainLoss.prefix(count).last { parts.append("final train loss \(NumberFormat.short(last))") }
+        if let last = finalValidationLoss ?? validationLoss?.prefix(count).last(where: { !$0.isNaN }) { parts.append("validation loss \(NumberFormat.short(last))") }
         if let best = bestEpoch { parts.append("best epoch \(best)") }
         if let stop = earlyStopEpoch { parts.append("stopped early at epoch \(stop)") }
         return parts.joined(separator: "  ·  ")

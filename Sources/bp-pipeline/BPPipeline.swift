@@ -82,7 +82,6 @@ struct RunOptions: ParsableArguments {
         let definition = try Engine.load(request)
         let checkpoint = try request.resumeDirectory.map { try Checkpoint.load(resuming: $0, for: definition).0 }
         let prepared = try Engine.prepare(definition, maximumMemory: request.maximumMemory)
-        if !quiet { prepared.warnings.forEach(Terminal.printError) }
         return (prepared, checkpoint)
     }
 

@@ -55,3 +55,21 @@ private func training(_ yaml: String) throws -> SpecNode {
     reader.allow(["momentum"])
     try reader.finish()
 }
+
+@Test func aMisspellingOfAnOptionalKeyIsReportedAsUnknownBeforeFinish() throws {
+    let reader = try MappingReader(training("  units: 3\n  activaton: tanh\n"), "layer 1")
+    _ = reader.optional("units")
+    #expect(reader.optional("activation") == nil)
+    let error = try #require(throws: SpecError.self) { try reader.rejectMisspelling(of: "activation") }
+    #expect(error.description == """
+        m.yaml:3:3: error: unknown key 'activaton' in layer 1; did you mean 'activation'?
+              activaton: tanh
+              ^
+        """)
+    // Keys that are not near the name are left for finish().
+    let other = try MappingReader(training("  units: 3\n  colour: red\n"), "layer 1")
+    try other.rejectMisspelling(of: "activation")
+    _ = other.optional("units")
+    let unknown = try #require(throws: SpecError.self) { try other.finish() }
+    #expect(unknown.description.hasPrefix("m.yaml:3:3: error: unknown key 'colour' in layer 1\n"))
+}

@@ -2,6 +2,7 @@ import BackpropCore
 import Foundation
 import XCTest
 @testable import Pipeline
+import Render
 
 /// The training examples run in full, the training keys decode, and a seeded spec gives the
 /// same bytes twice.
@@ -85,20 +86,23 @@ final class TrainingPipelineTests: XCTestCase {
         XCTAssertEqual(rates.map(String.init), ["\(0.1 * (1.0 / 3))", "\(0.1 * (2.0 / 3))", "0.1", "0.1"])
     }
 
+    /// Moons with a validation quarter, Adam and early stopping on val_loss with restore_best.
+    static let restoringBest = """
+    seed: 2
+    data: {type: synthetic, dataset: moons, samples: 120, noise: 0.3, validation: 0.25}
+    network: {inputs: 2, layers: [{units: 32, activation: tanh}, {units: 1, activation: sigmoid}]}
+    loss: binary_cross_entropy
+    learning_rate: {type: constant, value: 0.05}
+    training:
+      epochs: 2000
+      batch_size: full
+      optimizer: {type: adam}
+      early_stopping: {monitor: val_loss, patience: 5, restore_best: true}
+
+    """
+
     func testEarlyStoppingReportsBestEpochAndStatus() throws {
-        let text = """
-        seed: 2
-        data: {type: synthetic, dataset: moons, samples: 120, noise: 0.3, validation: 0.25}
-        network: {inputs: 2, layers: [{units: 32, activation: tanh}, {units: 1, activation: sigmoid}]}
-        loss: binary_cross_entropy
-        learning_rate: {type: constant, value: 0.05}
-        training:
-          epochs: 2000
-          batch_size: full
-          optimizer: {type: adam}
-          early_stopping: {monitor: val_loss, patience: 5, restore_best: true}
-        outputs: [{type: metrics}, {type: history}]
-        """
+        let text = Self.restoringBest + "outputs: [{type: metrics}, {type: history}]\n"
         let result = try run(try spec(text), into: "early")
         let outcome = result.report.outcome
         XCTAssertEqual(outcome.status, .stoppedEarly)
@@ -188,6 +192,82 @@ final class TrainingPipelineTests: XCTestCase {
             XCTAssertThrowsError(try Engine.load(RunRequest(specPath: path))) { error in
                 let message = "\(error)".replacingOccurrences(of: self.temporary.path + "/", with: "")
                 XCTAssertEqual(message.split(separator: "\n").first.map(String.init), expected)
+            }
+        }
+    }
+
+    /// The loss chart's subtitle and metrics.json show the same final losses (the outcome's
+    /// finalLoss and finalValidationLoss, which the run summary prints too), also when
+    /// restore_best makes them differ from the last epoch's.
+    func testLossChartSubtitleShowsTheFinalLossOfMetrics() throws {
+        let text = Self.restoringBest + "outputs: [loss_curve, metrics]\n"
+        let result = try run(try spec(text), into: "restored")
+        let outcome = result.report.outcome
+        XCTAssertEqual(outcome.status, .stoppedEarly)
+        let last = try XCTUnwrap(outcome.history.last?.loss)
+        XCTAssertNotEqual(NumberFormat.short(outcome.finalLoss), NumberFormat.short(last), "restore_best changed the final loss")
+        let output = try XCTUnwrap(result.report.definition.outputs.first as? LossCurveOutput)
+        let chart = output.chart(result.report)
+        XCTAssertEqual(chart.finalLoss, outcome.finalLoss)
+        let validation = try XCTUnwrap(outcome.finalValidationLoss)
+        XCTAssertEqual(chart.finalValidationLoss, validation)
+        XCTAssertNotEqual(NumberFormat.short(validation), NumberFormat.short(try XCTUnwrap(outcome.history.last?.validationLoss)))
+        XCTAssertEqual(chart.summary, "\(outcome.history.count) epochs  ·  final train loss \(NumberFormat.short(outcome.finalLoss))"
+                       + "  ·  validation loss \(NumberFormat.short(validation))"
+                       + "  ·  best epoch \(try XCTUnwrap(LossCurveOutput.bestEpoch(outcome.history)))  ·  stopped early at epoch \(outcome.history.count)")
+        // As text: Foundation's JSON parser on Linux can miss the last bit of a shortest-form double.
+        let metrics = try String(contentsOf: temporary.appendingPathComponent("restored/metrics.json"), encoding: .utf8)
+        XCTAssertTrue(metrics.contains("\"final_loss\": \(outcome.finalLoss),\n"), metrics)
+        XCTAssertTrue(metrics.contains("\"last_epoch_loss\": \(last),\n"), metrics)
+        XCTAssertTrue(metrics.contains("\"val_loss\": \(validation),\n"), metrics)
+        let png = try Data(contentsOf: temporary.appendingPathComponent("restored/loss_curve.png"))
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    }
+
+    /// Modelling mistakes that used to train in silence (or with a warning on stderr) are spec
+    /// errors at the key to change.
+    func testModellingMistakesAreSpecErrors() throws {
+        let base = """
+        data: {type: inline, inputs: [[1, 2], [2, 1], [0, 0], [3, 3]], targets: [[1, 0], [0, 1], [1, 0], [0, 1]]}
+        network:
+          inputs: 2
+          layers:
+            - {units: 3, activation: tanh}
+            - {units: 2, activation: softmax}
+        loss: cross_entropy
+        learning_rate: {type: constant, value: 0.1}
+        training:
+          epochs: 5
+
+        """
+        let cases: [(overrides: [String], expected: String?)] = [
+            ([], nil),
+            (["network.layers.1.activation=linear"],
+             "spec.yaml:7:7: error: cross_entropy needs softmax outputs (probabilities over the classes), but the output layer (layer 2, line 6) has activation 'linear'"),
+            (["network.layers.1.activation=relu", "loss=binary_cross_entropy"],
+             "--set 'loss=binary_cross_entropy': error: binary_cross_entropy needs sigmoid outputs (one probability per output), but the output layer (layer 2, line 6) has activation 'relu'"),
+            (["network.layers.1.activation=sigmoid", "loss=binary_cross_entropy"], nil),
+            (["network.layers.1.activation=linear", "loss=mse"], nil),
+            (["network.layers.0.activation=softmax"],
+             "--set 'network.layers.0.activation=softmax': error: layer 1 is a hidden layer; softmax belongs on the output layer only"),
+            (["training.early_stopping.monitor=val_loss"],
+             "--set 'training.early_stopping.monitor=val_loss': error: early_stopping monitors val_loss but the data has no validation part"),
+            (["training.early_stopping.monitor=val_loss", "training.validation=0.5"], nil),
+            (["training.early_stopping.monitor=val_loss", "data.validation=0.5"], nil),
+            (["training.early_stopping.monitor=loss"], nil),
+            (["learning_rate.type=reduce_on_plateau", "learning_rate.warmup_epochs=2"],
+             "--set 'learning_rate.type=reduce_on_plateau': error: reduce_on_plateau monitors val_loss but the data has no validation part"),
+            (["learning_rate.type=reduce_on_plateau", "learning_rate.monitor=loss"], nil),
+            (["learning_rate.type=reduce_on_plateau", "data.validation=0.5"], nil),
+        ]
+        let path = try spec(base)
+        for (overrides, expected) in cases {
+            do {
+                _ = try Engine.load(RunRequest(specPath: path, overrides: overrides))
+                XCTAssertNil(expected, "\(overrides) loaded")
+            } catch {
+                let message = "\(error)".replacingOccurrences(of: temporary.path + "/", with: "")
+                XCTAssertEqual(message.split(separator: "\n").first.map(String.init), expected, "\(overrides)")
             }
         }
     }

@@ -23,12 +23,18 @@ public struct LossCurveOutput: OutputStage, StagePlugin {
     }
 
     public func write(_ report: RunReport, to path: String) throws {
+        try writeChart(chart(report).render(width: options.width ?? 1000, height: options.height ?? 640), to: path, report: report)
+    }
+
+    /// The chart of `report`; its subtitle's final losses are the outcome's `finalLoss` and
+    /// `finalValidationLoss`, the numbers metrics.json and the run summary print.
+    func chart(_ report: RunReport) -> LossCurveChart {
         let history = report.outcome.history
         func column(_ value: (EpochRecord) -> Double?) -> [Double]? {
             let values = history.map { value($0) ?? .nan }
             return values.contains(where: \.isFinite) ? values : nil
         }
-        let chart = LossCurveChart(
+        return LossCurveChart(
             title: options.title(for: report),
             epochs: history.map(\.epoch),
             trainLoss: history.map(\.loss),
@@ -39,8 +45,9 @@ public struct LossCurveOutput: OutputStage, StagePlugin {
             trainAccuracy: column(\.trainAccuracy),
             validationAccuracy: column(\.validationAccuracy),
             learningRate: history.map(\.learningRate),
-            lossLabel: "loss (\(report.definition.loss.name))")
-        try writeChart(chart.render(width: options.width ?? 1000, height: options.height ?? 640), to: path, report: report)
+            lossLabel: "loss (\(report.definition.loss.name))",
+            finalLoss: report.outcome.finalLoss,
+            finalValidationLoss: report.outcome.finalValidationLoss)
     }
 
     /// The epoch with the lowest validation loss; nil without a validation part (the lowest
