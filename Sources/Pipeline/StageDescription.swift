@@ -10,11 +10,18 @@ public struct ParameterDescription: Sendable, Equatable {
     public let name: String
     /// "number", "integer", "boolean", "string", "list of rows", ...
     public let type: String
-    /// The allowed values: a range ("≥ 0", "in [0, 1)") or the words of a choice ("fan_in | fan_out").
-    public let allowed: String?
+    /// The range a number must lie in, or nil.
+    public let bounds: Bounds?
+    /// The words a choice allows, or nil.
+    public let choices: [String]?
     /// The default as written in YAML (or said in words), or nil when the key is required.
     public let defaultValue: String?
+    /// The default as a spec would write it, nil when it is said in words or the key is required.
+    public let writtenDefault: String?
     public let summary: String
+
+    /// The allowed values: a range ("≥ 0", "in [0, 1)") or the words of a choice ("fan_in | fan_out").
+    public var allowed: String? { bounds?.text ?? choices?.joined(separator: " | ") }
 
     /// "number ≥ 0", "integer in [200, 8000]", "fan_in | fan_out", "boolean".
     public var valueText: String {
@@ -224,8 +231,9 @@ public struct Parameter<Value: ParameterValue>: ParameterDeclaration {
     }
 
     public var parameterDescription: ParameterDescription {
-        ParameterDescription(name: name, type: type, allowed: bounds?.text ?? choices?.joined(separator: " | "),
-                             defaultValue: shownDefault ?? defaultValue?.specText, summary: summary)
+        ParameterDescription(name: name, type: type, bounds: bounds, choices: choices,
+                             defaultValue: shownDefault ?? defaultValue?.specText,
+                             writtenDefault: shownDefault == nil ? defaultValue?.specText : nil, summary: summary)
     }
 }
 

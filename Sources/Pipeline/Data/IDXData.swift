@@ -17,9 +17,11 @@ public struct IDXData: DataStage, StagePlugin {
           type: idx
           images: /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
           labels: /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz
+          limit: 1000
           test:
             images: /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
             labels: /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+            limit: 500
         """)
 
     static let images = Parameter<SpecNode>.required("images", type: "string", "the image file (count, rows, columns) of unsigned bytes")

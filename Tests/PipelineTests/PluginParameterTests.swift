@@ -1,0 +1,184 @@
+import BackpropCore
+import Foundation
+import PipelineSpec
+import Render
+import XCTest
+@testable import Pipeline
+
+/// Every plugin's declared parameters against what its builder does, and every plugin's
+/// documented example run through the engine. The tables come from the registry, so a new
+/// plugin is covered without touching this file.
+final class PluginParameterTests: XCTestCase {
+    /// One plugin of any family, with a way to build it that reports what its builder read.
+    struct Entry: Sendable {
+        let kind: StageKind
+        let description: StageDescription
+        let build: @Sendable (SpecNode, SpecContext) throws -> [ParameterDescription]
+
+        var name: String { description.name }
+        var declared: [ParameterDescription] { description.parameters }
+
+        /// The example as a spec fragment and the path of the plugin's node in it: output
+        /// examples are list items, so they go under `outputs:`.
+        var fragment: (text: String, path: String) {
+            let example = description.example
+            if example.hasPrefix("- ") { return ("outputs:\n" + indent(example), "outputs.0") }
+            return (example, String(example.prefix { $0 != ":" }))
+        }
+    }
+
+    static let entries: [Entry] = {
+        func entries<P>(_ family: PluginFamily<P>) -> [Entry] {
+            family.plugins.map { plugin in
+                Entry(kind: family.kind, description: plugin.description) { node, context in
+                    let (found, arguments) = try family.resolve(node, context: context)
+                    _ = try found.make(arguments)
+                    try arguments.reader?.finish()
+                    return arguments.readParameters
+                }
+            }
+        }
+        return entries(Registry.data) + entries(Registry.activations) + entries(Registry.losses)
+            + entries(Registry.initializers) + entries(Registry.schedules) + entries(Registry.optimizers)
+            + entries(Registry.outputs)
+    }()
+
+    static func indent(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    static func node(at path: String, in root: SpecNode) throws -> SpecNode {
+        var node = root
+        for part in path.split(separator: ".").map(String.init) {
+            if case .sequence(let items) = node.value, let index = Int(part), items.indices.contains(index) {
+                node = items[index]
+            } else {
+                node = try MappingReader(node, part).required(part)
+            }
+        }
+        return node
+    }
+
+    /// The example with `KEY.PATH=VALUE` overrides applied (a bare plugin name first becomes
+    /// `{type: name}` so keys can be added), built; returns what the builder read.
+    static func build(_ entry: Entry, setting overrides: [(key: String, value: String)] = [],
+                      context: SpecContext = SpecContext(directory: ".", seed: 1)) throws -> [ParameterDescription] {
+        let (text, path) = entry.fragment
+        var root = try SpecLoader.load(text: text, path: "\(entry.name) example")
+        if !overrides.isEmpty, case .scalar = try node(at: path, in: root).value {
+            try root.apply(try SpecOverride(parsing: "\(path)={type: \(entry.name)}"))
+        }
+        for (key, value) in overrides {
+            try root.apply(try SpecOverride(parsing: "\(path).\(key)=\(value)"))
+        }
+        return try entry.build(try node(at: path, in: root), context)
+    }
+
+    func testTheRegistryHasEveryFamily() {
+        XCTAssertEqual(Set(Self.entries.map(\.kind)), Set(StageKind.allCases))
+        XCTAssertEqual(Self.entries.count, Registry.catalogue().map(\.plugins.count).reduce(0, +))
+    }
+
+    /// What `bp-pipeline plugins` prints is `description.parameters`; the builder reads through
+    /// `Parameter`s. They must be the same declarations: a key read but not listed, listed but
+    /// never read, or read with another default or range than listed fails here.
+    func testEachBuilderReadsExactlyTheParametersItsDescriptionLists() throws {
+        for entry in Self.entries {
+            let read = try Self.build(entry)
+            let declared = entry.declared
+            XCTAssertEqual(Set(declared.map(\.name)).count, declared.count, "\(entry.name) lists a key twice")
+            for parameter in read {
+                XCTAssertTrue(declared.contains(parameter),
+                              "\(entry.kind) \(entry.name) reads '\(parameter.name)' (\(parameter)) as its description does not list it")
+            }
+            for parameter in declared {
+                XCTAssertTrue(read.contains { $0.name == parameter.name }, "\(entry.kind) \(entry.name) lists '\(parameter.name)' but never reads it")
+            }
+        }
+    }
+
+    /// For every declared range, a value just outside each bound is refused with a message that
+    /// names the key, the plugin, the bound and the value, and the bound itself (or a value just
+    /// inside an open bound) is not refused for its range.
+    func testAValueJustOutsideADeclaredRangeIsRefusedAndTheBoundIsNot() throws {
+        var checked = 0
+        for entry in Self.entries {
+            for parameter in entry.declared {
+                guard let bounds = parameter.bounds else { continue }
+                let step = parameter.type == "integer" ? 1.0 : 0.001
+                let sides = [bounds.lower.map { ($0, bounds.lowerIncluded, -step) },
+                             bounds.upper.map { ($0, bounds.upperIncluded, step) }].compactMap { $0 }
+                for (bound, included, outward) in sides {
+                    let outside = included ? bound + outward : bound
+                    let inside = included ? bound : bound - outward
+                    let rangeMessage = "'\(parameter.name)' of \(entry.name) must be"
+                    let text = parameter.type == "integer" ? String(Int(outside)) : String(outside)
+                    XCTAssertThrowsError(try Self.build(entry, setting: [(parameter.name, text)]),
+                                         "\(entry.name).\(parameter.name) = \(text) is outside \(bounds.text)") { error in
+                        let message = String(describing: error)
+                        XCTAssertTrue(message.contains(rangeMessage), message)
+                        XCTAssertTrue(message.contains(Bounds.format(bound)), "the message names the bound \(bound): \(message)")
+                        XCTAssertTrue(message.contains("found \(text)"), message)
+                    }
+                    let insideText = parameter.type == "integer" ? String(Int(inside)) : String(inside)
+                    do {
+                        _ = try Self.build(entry, setting: [(parameter.name, insideText)])
+                    } catch {
+                        // Another rule may refuse it (nesterov needs momentum > 0), never the range.
+                        XCTAssertFalse(String(describing: error).contains(rangeMessage), String(describing: error))
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 50)
+    }
+
+    /// Every declared choice refuses a word that is not one, listing the declared words.
+    func testAWordOutsideADeclaredChoiceIsRefusedWithTheChoices() throws {
+        var checked = 0
+        for entry in Self.entries {
+            for parameter in entry.declared {
+                guard let choices = parameter.choices else { continue }
+                let word = choices[0] + "x"
+                XCTAssertThrowsError(try Self.build(entry, setting: [(parameter.name, word)])) { error in
+                    let listed = choices.map { "'\($0)'" }.joined(separator: ", ")
+                    XCTAssertTrue(String(describing: error).contains(
+                        "'\(parameter.name)' of \(entry.name) must be one of \(listed), found '\(word)'; did you mean '\(choices[0])'?"),
+                        String(describing: error))
+                }
+                for choice in choices {
+                    do {
+                        _ = try Self.build(entry, setting: [(parameter.name, choice)])
+                    } catch {
+                        // task: regression without targets is refused, but not as a bad word.
+                        XCTAssertFalse(String(describing: error).contains("must be one of"), String(describing: error))
+                    }
+                }
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 12)
+    }
+
+    /// A declared default, written out, passes the key's own checks (its type, range and
+    /// choices); another rule may still refuse it (the sgd example's nesterov needs momentum > 0).
+    func testEveryDeclaredDefaultWrittenOutPassesItsOwnChecks() throws {
+        var checked = 0
+        for entry in Self.entries {
+            for parameter in entry.declared {
+                guard let text = parameter.writtenDefault else { continue }
+                do {
+                    _ = try Self.build(entry, setting: [(parameter.name, text)])
+                } catch {
+                    let message = String(describing: error)
+                    XCTAssertFalse(message.contains("'\(parameter.name)' of \(entry.name) must be") || message.contains("for '\(parameter.name)'"),
+                                   "\(entry.name): '\(parameter.name): \(text)' (the declared default) is refused: \(message)")
+                }
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 60)
+    }
+}
+
