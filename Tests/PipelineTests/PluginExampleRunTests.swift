@@ -102,4 +102,27 @@ final class PluginExampleRunTests: XCTestCase {
         // The whole table (about 45 runs, one reads 1000 Fashion-MNIST images) stays quick.
         XCTAssertLessThan(Date().timeIntervalSince(start), 20)
     }
+
+    /// The README's block of optimizer and schedule examples: every line builds, and every
+    /// optimizer and schedule has one.
+    func testTheREADMEsOptimizerAndScheduleExamplesBuild() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try XCTUnwrap(readme.range(of: "Examples, one per optimizer and schedule"))
+        let block = try XCTUnwrap(readme[start.upperBound...].components(separatedBy: "```yaml\n").dropFirst().first?
+            .components(separatedBy: "```").first)
+        var optimizers: Set<String> = [], schedules: Set<String> = []
+        for line in block.split(separator: "\n") {
+            let spec = try SpecLoader.load(text: String(line) + "\n", path: "README.md")
+            let reader = try MappingReader(spec, "example")
+            let context = SpecContext(directory: ".", seed: 1)
+            if let node = reader.optional("optimizer") {
+                optimizers.insert(try Registry.optimizers.make(from: node, context: context).name)
+            } else {
+                schedules.insert(try Registry.schedules.make(from: try reader.required("learning_rate"), context: context).name)
+            }
+            try reader.finish()
+        }
+        XCTAssertEqual(optimizers, Set(Registry.optimizers.names))
+        XCTAssertEqual(schedules, Set(Registry.schedules.names))
+    }
 }

@@ -161,6 +161,24 @@ final class PluginParameterTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 12)
     }
 
+    /// A misspelt key is refused with the declared key it is nearest to.
+    func testAMisspeltDeclaredKeyIsAnUnknownKeyWithDidYouMean() throws {
+        var checked = 0
+        for entry in Self.entries {
+            for parameter in entry.declared where parameter.name.count >= 4 {
+                let typo = String(parameter.name.dropLast()) + "z"
+                XCTAssertThrowsError(try Self.build(entry, setting: [(typo, "1")]), "\(entry.name).\(typo)") { error in
+                    let message = String(describing: error)
+                    // beta1 and beta2 are equally near 'betaz': both are offered.
+                    XCTAssertTrue(message.contains("unknown key '\(typo)' in '\(entry.kind.rawValue)'; did you mean '"), message)
+                    XCTAssertTrue(message.contains("'\(parameter.name)'"), message)
+                }
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 60)
+    }
+
     /// A declared default, written out, passes the key's own checks (its type, range and
     /// choices); another rule may still refuse it (the sgd example's nesterov needs momentum > 0).
     func testEveryDeclaredDefaultWrittenOutPassesItsOwnChecks() throws {
