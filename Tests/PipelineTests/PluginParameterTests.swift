@@ -13,7 +13,8 @@ final class PluginParameterTests: XCTestCase {
     struct Entry: Sendable {
         let kind: StageKind
         let description: StageDescription
-        let build: @Sendable (SpecNode, SpecContext) throws -> [ParameterDescription]
+        /// Builds the plugin a node names; returns that plugin's name and what its builder read.
+        let build: @Sendable (SpecNode, SpecContext) throws -> (name: String, read: [ParameterDescription])
 
         var name: String { description.name }
         var declared: [ParameterDescription] { description.parameters }
@@ -34,7 +35,7 @@ final class PluginParameterTests: XCTestCase {
                     let (found, arguments) = try family.resolve(node, context: context)
                     _ = try found.make(arguments)
                     try arguments.reader?.finish()
-                    return arguments.readParameters
+                    return (found.description.name, arguments.readParameters)
                 }
             }
         }
@@ -62,7 +63,7 @@ final class PluginParameterTests: XCTestCase {
     /// The example with `KEY.PATH=VALUE` overrides applied (a bare plugin name first becomes
     /// `{type: name}` so keys can be added), built; returns what the builder read.
     static func build(_ entry: Entry, setting overrides: [(key: String, value: String)] = [],
-                      context: SpecContext = SpecContext(directory: ".", seed: 1)) throws -> [ParameterDescription] {
+                      context: SpecContext = SpecContext(directory: ".", seed: 1)) throws -> (name: String, read: [ParameterDescription]) {
         let (text, path) = entry.fragment
         var root = try SpecLoader.load(text: text, path: "\(entry.name) example")
         if !overrides.isEmpty, case .scalar = try node(at: path, in: root).value {
@@ -84,7 +85,8 @@ final class PluginParameterTests: XCTestCase {
     /// never read, or read with another default or range than listed fails here.
     func testEachBuilderReadsExactlyTheParametersItsDescriptionLists() throws {
         for entry in Self.entries {
-            let read = try Self.build(entry)
+            let (built, read) = try Self.build(entry)
+            XCTAssertEqual(built, entry.name, "the example of \(entry.kind) '\(entry.name)' builds '\(built)'")
             let declared = entry.declared
             XCTAssertEqual(Set(declared.map(\.name)).count, declared.count, "\(entry.name) lists a key twice")
             for parameter in read {
