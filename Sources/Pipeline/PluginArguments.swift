@@ -1,34 +1,15 @@
 import PipelineSpec
 
-/// A rule a number must satisfy, with the words the error uses.
-public enum NumberRule: Sendable {
-    case any, positive, nonNegative, unitInterval, openUnitInterval, atLeast(Double), greaterThan(Double)
-
-    func check(_ x: Double) -> String? {
-        switch self {
-        case .any: return nil
-        case .positive: return x > 0 ? nil : "must be greater than 0"
-        case .nonNegative: return x >= 0 ? nil : "must be 0 or greater"
-        case .unitInterval: return (0...1).contains(x) ? nil : "must be between 0 and 1"
-        case .openUnitInterval: return x > 0 && x < 1 ? nil : "must be strictly between 0 and 1"
-        case .atLeast(let low): return x >= low ? nil : "must be at least \(format(low))"
-        case .greaterThan(let low): return x > low ? nil : "must be greater than \(format(low))"
-        }
-    }
-
-    private func format(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
-    }
-}
-
 /// The keys of one plugin's mapping (or none, when the spec named the plugin by a bare string),
-/// read with typed getters that point errors at the offending node.
+/// read through the plugin's declared `Parameter`s, with errors that point at the offending node.
 public final class PluginArguments {
     /// The plugin reference as written: a bare name or a mapping with `type:`.
     public let node: SpecNode
     public let pluginName: String
     public let context: SpecContext
     let reader: MappingReader?
+    /// Every parameter read so far, as declared: a test checks these are the plugin's described ones.
+    private(set) var readParameters: [ParameterDescription] = []
 
     init(node: SpecNode, pluginName: String, context: SpecContext, reader: MappingReader?) {
         self.node = node
@@ -37,13 +18,13 @@ public final class PluginArguments {
         self.reader = reader
     }
 
-    /// A value node, or nil when the key is absent (or the plugin was named without a mapping).
-    public func optional(_ key: String) -> SpecNode? {
+    /// A value node, or nil when the key is absent, null, or the plugin was named without a mapping.
+    func optional(_ key: String) -> SpecNode? {
         guard let value = reader?.optional(key), !value.isNull else { return nil }
         return value
     }
 
-    public func required(_ key: String) throws -> SpecNode {
+    func required(_ key: String) throws -> SpecNode {
         guard let reader else {
             throw SpecError("\(pluginName) needs '\(key)'; write it as a mapping: {type: \(pluginName), \(key): ...}",
                             at: node.location)
@@ -53,57 +34,30 @@ public final class PluginArguments {
 
     func what(_ key: String) -> String { "'\(key)' of \(pluginName)" }
 
-    public func number(_ key: String, default fallback: Double, _ rule: NumberRule = .any) throws -> Double {
-        try optionalNumber(key, rule) ?? fallback
-    }
-
-    public func optionalNumber(_ key: String, _ rule: NumberRule = .any) throws -> Double? {
-        guard let value = optional(key) else { return nil }
-        let x = try value.double(key)
-        if let problem = rule.check(x) {
+    /// The value of `parameter`: its default when the key is absent (an error when it is
+    /// required), else the value as written, checked against the declared choices and range.
+    public func read<Value>(_ parameter: Parameter<Value>) throws -> Value {
+        readParameters.append(parameter.parameterDescription)
+        let key = parameter.name
+        guard let value = optional(key) else {
+            if let fallback = parameter.defaultValue { return fallback }
+            // Present but null: the same "missing" message as an absent key.
+            _ = try required(key)
+            throw SpecError("\(what(key)) has no value", at: (reader?.optional(key) ?? node).location)
+        }
+        if let choices = parameter.choices {
+            let word = try value.string(key)
+            guard choices.contains(word) else {
+                var message = "\(what(key)) must be one of \(choices.map { "'\($0)'" }.joined(separator: ", ")), found '\(word)'"
+                if let hint = didYouMean(word, among: choices) { message += "; \(hint)" }
+                throw SpecError(message, at: value.location)
+            }
+        }
+        let decoded = try Value.decode(value, key: key)
+        if let bounds = parameter.bounds, let x = decoded.numericValue, let problem = bounds.problem(x) {
             throw SpecError("\(what(key)) \(problem), found \(value.scalarText)", at: value.location)
         }
-        return x
-    }
-
-    public func requiredNumber(_ key: String, _ rule: NumberRule = .any) throws -> Double {
-        _ = try required(key)
-        return try optionalNumber(key, rule) ?? 0
-    }
-
-    public func integer(_ key: String, default fallback: Int, minimum: Int? = nil) throws -> Int {
-        try optionalInteger(key, minimum: minimum) ?? fallback
-    }
-
-    public func optionalInteger(_ key: String, minimum: Int? = nil) throws -> Int? {
-        guard let value = optional(key) else { return nil }
-        let n = try value.int(key)
-        if let minimum, n < minimum {
-            throw SpecError("\(what(key)) must be at least \(minimum), found \(n)", at: value.location)
-        }
-        return n
-    }
-
-    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
-        guard let value = optional(key) else { return fallback }
-        return try value.bool(key)
-    }
-
-    public func string(_ key: String) throws -> String? {
-        guard let value = optional(key) else { return nil }
-        return try value.string(key)
-    }
-
-    /// One of `choices`; an unknown word gets "did you mean".
-    public func choice(_ key: String, _ choices: [String], default fallback: String) throws -> String {
-        guard let value = optional(key) else { return fallback }
-        let word = try value.string(key)
-        guard choices.contains(word) else {
-            var message = "\(what(key)) must be one of \(choices.map { "'\($0)'" }.joined(separator: ", ")), found '\(word)'"
-            if let hint = didYouMean(word, among: choices) { message += "; \(hint)" }
-            throw SpecError(message, at: value.location)
-        }
-        return word
+        return decoded
     }
 }
 

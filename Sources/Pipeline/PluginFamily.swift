@@ -53,20 +53,22 @@ public struct PluginFamily<Product>: Sendable {
     /// Builds the plugin a node names: a bare name (`sigmoid`) or a mapping with `type:` and the
     /// plugin's own keys (`{type: leaky_relu, alpha: 0.1}`). Unknown names and keys are errors.
     public func make(from node: SpecNode, context: SpecContext) throws -> (product: Product, name: String) {
+        let (plugin, arguments) = try resolve(node, context: context)
+        let product = try plugin.make(arguments)
+        try arguments.reader?.finish()
+        return (product, plugin.description.name)
+    }
+
+    /// The plugin a node names and its arguments, not yet built (tests inspect what a build reads).
+    func resolve(_ node: SpecNode, context: SpecContext) throws -> (Plugin<Product>, PluginArguments) {
         if case .scalar = node.value {
-            let name = try node.string(kind.rawValue)
-            let plugin = try lookup(name, at: node)
-            let arguments = PluginArguments(node: node, pluginName: plugin.description.name, context: context, reader: nil)
-            return (try plugin.make(arguments), plugin.description.name)
+            let plugin = try lookup(try node.string(kind.rawValue), at: node)
+            return (plugin, PluginArguments(node: node, pluginName: plugin.description.name, context: context, reader: nil))
         }
         let reader = try MappingReader(node, kind.rawValue)
         let typeNode = try reader.required("type")
-        let name = try typeNode.string("type")
-        let plugin = try lookup(name, at: typeNode)
-        let arguments = PluginArguments(node: node, pluginName: plugin.description.name, context: context, reader: reader)
-        let product = try plugin.make(arguments)
-        try reader.finish()
-        return (product, plugin.description.name)
+        let plugin = try lookup(try typeNode.string("type"), at: typeNode)
+        return (plugin, PluginArguments(node: node, pluginName: plugin.description.name, context: context, reader: reader))
     }
 
     func lookup(_ name: String, at node: SpecNode) throws -> Plugin<Product> {

@@ -61,7 +61,7 @@ enum Terminal {
                 out += "  \(names.padding(toLength: max(22, names.count + 2), withPad: " ", startingAt: 0))\(plugin.summary)\n"
                 for parameter in plugin.parameters {
                     let fallback = parameter.defaultValue.map { " (default \($0))" } ?? " (required)"
-                    out += "      \(parameter.name): \(parameter.type)\(fallback) - \(parameter.summary)\n"
+                    out += "      \(parameter.name): \(parameter.valueText)\(fallback) - \(parameter.summary)\n"
                 }
             }
             out += "\n"

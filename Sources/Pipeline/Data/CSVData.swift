@@ -11,20 +11,7 @@ public struct CSVData: DataStage, StagePlugin {
     public static let description = StageDescription(
         name: "csv",
         summary: "a CSV file: one row per sample, a label column (classification) or target columns (regression), numeric features",
-        parameters: [
-            ParameterDescription("path", "string", "the CSV file, relative to the spec's folder (may be gzip-compressed)"),
-            ParameterDescription("label", "column", default: "the last column",
-                                 "classification: the class column, by name or 0-based index; classes are sorted, targets one-hot"),
-            ParameterDescription("task", "string", default: "classification", "classification or regression"),
-            ParameterDescription("targets", "list of columns", default: "none",
-                                 "regression (required there): the target columns, by name or 0-based index"),
-            ParameterDescription("features", "list of columns", default: "every other named column",
-                                 "the input columns, in this order (by default not the label/targets nor a column with an empty header name)"),
-            ParameterDescription("header", "boolean", default: "true", "the first row names the columns"),
-            ParameterDescription("delimiter", "string", default: "','", "one character, or 'tab'"),
-            ParameterDescription("missing", "string", default: "error",
-                                 "an empty or NA/NaN/null/? feature cell: error, drop_row, or mean (the training part's column mean)"),
-        ] + DataOptions.parameters(test: "string"),
+        parameters: [path, label, task, targets, features, header, delimiter, missing] + DataOptions.parameters(test: test),
         example: """
         data:
           type: csv
@@ -42,9 +29,24 @@ public struct CSVData: DataStage, StagePlugin {
         case last
     }
 
-    enum Missing: String, Sendable, CaseIterable {
+    enum Missing: String, Sendable, CaseIterable, ParameterChoice {
         case error, dropRow = "drop_row", mean
     }
+
+    static let path = Parameter<SpecNode>.required("path", type: "string",
+                                                   "the CSV file, relative to the spec's folder (may be gzip-compressed)")
+    static let label = Parameter<SpecNode?>.optional("label", shown: "the last column", type: "column",
+                                                     "classification: the class column, by name or 0-based index; classes are sorted, targets one-hot")
+    static let task = Parameter("task", default: "classification", choices: ["classification", "regression"], "the learning task")
+    static let targets = Parameter<SpecNode?>.optional("targets", shown: "none", type: "list of columns",
+                                                       "regression (required there): the target columns, by name or 0-based index")
+    static let features = Parameter<SpecNode?>.optional("features", shown: "every other named column", type: "list of columns",
+                                                        "the input columns, in this order (by default not the label/targets nor a column with an empty header name)")
+    static let header = Parameter("header", default: true, "the first row names the columns")
+    static let delimiter = Parameter("delimiter", default: ",", "one character, or 'tab'")
+    static let missing = Parameter("missing", default: Missing.error,
+                                   "an empty or NA/NaN/null/? feature cell: an error, drop_row, or mean (the training part's column mean)")
+    static let test = DataOptions.test("string")
 
     let path: String
     let testPath: String?
@@ -59,16 +61,16 @@ public struct CSVData: DataStage, StagePlugin {
 
     public init(_ arguments: PluginArguments) throws {
         let context = arguments.context
-        let pathNode = try arguments.required("path")
+        let pathNode = try arguments.read(Self.path)
         let file = try pathNode.string("path")
         guard !file.isEmpty else { throw SpecError("'path' of csv is empty", at: pathNode.location) }
         path = context.resolve(file)
-        header = try arguments.bool("header", default: true)
+        header = try arguments.read(Self.header)
         delimiter = try Self.readDelimiter(arguments)
-        missing = Missing(rawValue: try arguments.choice("missing", Missing.allCases.map(\.rawValue), default: "error")) ?? .error
-        let task = try arguments.choice("task", ["classification", "regression"], default: "classification")
-        let labelNode = arguments.optional("label")
-        let targetsNode = arguments.optional("targets")
+        missing = try arguments.read(Self.missing)
+        let task = try arguments.read(Self.task)
+        let labelNode = try arguments.read(Self.label)
+        let targetsNode = try arguments.read(Self.targets)
         if task == "regression" {
             if let labelNode {
                 throw SpecError("'label' names a class column; with task: regression name the target columns with 'targets'",
@@ -86,8 +88,8 @@ public struct CSVData: DataStage, StagePlugin {
             label = try labelNode.map { try Self.column($0, "label") } ?? .last
             targets = []
         }
-        features = try arguments.optional("features").map { try Self.columns($0, "features") }
-        options = try DataOptions(arguments)
+        features = try arguments.read(Self.features).map { try Self.columns($0, "features") }
+        options = try DataOptions(arguments, test: Self.test)
         if let node = options.testNode {
             let test = try node.string("test")
             guard !test.isEmpty else { throw SpecError("'test' of csv is empty", at: node.location) }
@@ -107,8 +109,8 @@ public struct CSVData: DataStage, StagePlugin {
     }
 
     private static func readDelimiter(_ arguments: PluginArguments) throws -> UInt8 {
+        let text = try arguments.read(Self.delimiter)
         guard let node = arguments.optional("delimiter") else { return UInt8(ascii: ",") }
-        let text = try node.string("delimiter")
         if text == "tab" { return UInt8(ascii: "\t") }
         let bytes = Array(text.utf8)
         guard bytes.count == 1, bytes[0] != UInt8(ascii: "\""), bytes[0] != 0x0A, bytes[0] != 0x0D else {

@@ -8,15 +8,19 @@ import PipelineSpec
 /// After a plugin has read its samples, `assemble` makes the parts every plugin hands the engine:
 /// split → impute → fit normalisation on the training part → apply it to every part.
 struct DataOptions: Sendable {
+    static let normalize = Parameter("normalize", default: Normalization.Method.none,
+                                     "standardize (mean 0, σ 1) or minmax ([0, 1]); fitted on the training part only, saved in model.json")
+    static let validation = Parameter<Double?>.optional("validation", shown: "none", range: .strictlyBetween(0, 1),
+                                                        "fraction of the samples held out for validation (seeded; stratified for classification)")
+
+    /// A plugin's `test` key; its shape (`type`) is the plugin's.
+    static func test(_ type: String) -> Parameter<SpecNode?> {
+        .optional("test", shown: "none", type: type, "a separate test part, evaluated after training (test_loss, test_accuracy)")
+    }
+
     /// The rows `bp-pipeline plugins` lists for these keys, after each plugin's own.
-    static func parameters(test: String) -> [ParameterDescription] {
-        [
-            ParameterDescription("normalize", "string", default: "none",
-                                 "standardize (mean 0, σ 1), minmax ([0, 1]) or none; fitted on the training part only, saved in model.json"),
-            ParameterDescription("validation", "number", default: "none",
-                                 "fraction of the samples held out for validation (seeded; stratified for classification)"),
-            ParameterDescription("test", test, default: "none", "a separate test part, evaluated after training (test_loss, test_accuracy)"),
-        ]
+    static func parameters(test: Parameter<SpecNode?>) -> [any ParameterDeclaration] {
+        [normalize, validation, test]
     }
 
     /// The seeded split uses the same stream as `training.validation`, so either key holds out the same samples.
@@ -28,11 +32,10 @@ struct DataOptions: Sendable {
     let testNode: SpecNode?
     let seed: UInt64
 
-    init(_ arguments: PluginArguments) throws {
-        let method = try arguments.choice("normalize", Normalization.Method.allCases.map(\.rawValue), default: "none")
-        normalize = Normalization.Method(rawValue: method) ?? .none
-        validation = try arguments.optionalNumber("validation", .openUnitInterval)
-        testNode = arguments.optional("test")
+    init(_ arguments: PluginArguments, test: Parameter<SpecNode?>) throws {
+        normalize = try arguments.read(Self.normalize)
+        validation = try arguments.read(Self.validation)
+        testNode = try arguments.read(test)
         seed = arguments.context.seed
     }
 

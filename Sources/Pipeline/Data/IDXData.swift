@@ -11,22 +11,27 @@ public struct IDXData: DataStage, StagePlugin {
     public static let description = StageDescription(
         name: "idx",
         summary: "IDX image and label files (the MNIST format), raw or gzip-compressed",
-        parameters: [
-            ParameterDescription("images", "string", "the image file (count, rows, columns) of unsigned bytes"),
-            ParameterDescription("labels", "string", "the label file (count) of unsigned bytes"),
-            ParameterDescription("scale", "number", default: "255", "inputs are pixel / scale, so 255 gives [0, 1]"),
-            ParameterDescription("limit", "integer", default: "all", "read only the first N training samples (data.test takes its own limit)"),
-            ParameterDescription("classes", "list of strings", default: "'0', '1', ...", "names of the classes 0, 1, ... for metrics"),
-        ] + DataOptions.parameters(test: "{images, labels, limit}"),
+        parameters: [images, labels, scale, limit, classes] + DataOptions.parameters(test: test),
         example: """
         data:
           type: idx
           images: /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
           labels: /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz
+          limit: 1000
           test:
             images: /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
             labels: /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+            limit: 500
         """)
+
+    static let images = Parameter<SpecNode>.required("images", type: "string", "the image file (count, rows, columns) of unsigned bytes")
+    static let labels = Parameter<SpecNode>.required("labels", type: "string", "the label file (count) of unsigned bytes")
+    static let scale = Parameter("scale", default: 255.0, range: .positive, "inputs are pixel / scale, so 255 gives [0, 1]")
+    static let limit = Parameter<Int?>.optional("limit", shown: "all", range: .atLeast(1),
+                                                "read only the first N training samples (data.test takes its own limit)")
+    static let classes = Parameter<SpecNode?>.optional("classes", shown: "'0', '1', ...", type: "list of strings",
+                                                       "names of the classes 0, 1, ... for metrics")
+    static let test = DataOptions.test("{images, labels, limit}")
 
     let images: String
     let labels: String
@@ -43,18 +48,18 @@ public struct IDXData: DataStage, StagePlugin {
             guard !path.isEmpty else { throw SpecError("'\(key)' of idx is empty", at: node.location) }
             return context.resolve(path)
         }
-        images = try file(try arguments.required("images"), "images")
-        labels = try file(try arguments.required("labels"), "labels")
-        scale = try arguments.number("scale", default: 255, .positive)
-        limit = try arguments.optionalInteger("limit", minimum: 1)
-        if let node = arguments.optional("classes") {
+        images = try file(try arguments.read(Self.images), "images")
+        labels = try file(try arguments.read(Self.labels), "labels")
+        scale = try arguments.read(Self.scale)
+        limit = try arguments.read(Self.limit)
+        if let node = try arguments.read(Self.classes) {
             let names = try node.list("classes").enumerated().map { try $1.string("classes[\($0)]") }
             guard names.count >= 2 else { throw SpecError("'classes' of idx needs at least two names", at: node.location) }
             classNames = names
         } else {
             classNames = nil
         }
-        options = try DataOptions(arguments)
+        options = try DataOptions(arguments, test: Self.test)
         if let node = options.testNode {
             let reader = try MappingReader(node, "data.test")
             let testImages = try file(try reader.required("images"), "images")

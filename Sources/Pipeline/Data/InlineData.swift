@@ -6,12 +6,7 @@ public struct InlineData: DataStage, StagePlugin {
     public static let description = StageDescription(
         name: "inline",
         summary: "samples written in the spec: inputs and targets, one row per sample",
-        parameters: [
-            ParameterDescription("inputs", "list of rows", "input vectors, one per sample"),
-            ParameterDescription("targets", "list of rows", "target vectors, one per sample"),
-            ParameterDescription("task", "string", default: "auto",
-                                 "classification, regression, or auto (classification when every target row is one-hot, or a single 0/1)"),
-        ] + DataOptions.parameters(test: "{inputs, targets}"),
+        parameters: [inputs, targets, task] + DataOptions.parameters(test: test),
         example: """
         data:
           type: inline
@@ -19,14 +14,20 @@ public struct InlineData: DataStage, StagePlugin {
           targets: [[0.01, 0.99]]
         """)
 
+    static let inputs = Parameter<SpecNode>.required("inputs", type: "list of rows", "input vectors, one per sample")
+    static let targets = Parameter<SpecNode>.required("targets", type: "list of rows", "target vectors, one per sample")
+    static let task = Parameter("task", default: "auto", choices: ["auto", "classification", "regression"],
+                                "auto: classification when every target row is one-hot, or a single 0/1")
+    static let test = DataOptions.test("{inputs, targets}")
+
     let dataset: Dataset
     let test: Dataset?
     let task: LearningTask
     let options: DataOptions
 
     public init(_ arguments: PluginArguments) throws {
-        let inputsNode = try arguments.required("inputs")
-        let targetsNode = try arguments.required("targets")
+        let inputsNode = try arguments.read(Self.inputs)
+        let targetsNode = try arguments.read(Self.targets)
         let inputs = try inputsNode.doubleMatrix("inputs")
         let targets = try targetsNode.doubleMatrix("targets")
         guard !inputs.isEmpty else { throw SpecError("'inputs' has no samples", at: inputsNode.location) }
@@ -37,7 +38,7 @@ public struct InlineData: DataStage, StagePlugin {
         }
         guard targets[0].count > 0 else { throw SpecError("'targets' rows are empty", at: targetsNode.location) }
         dataset = Dataset(inputs: Matrix(inputs), targets: Matrix(targets))
-        let mode = try arguments.choice("task", ["auto", "classification", "regression"], default: "auto")
+        let mode = try arguments.read(Self.task)
         let width = targets[0].count
         let looksLikeClasses = targets.allSatisfy { row in
             width == 1 ? (row[0] == 0 || row[0] == 1) : (row.allSatisfy { $0 == 0 || $0 == 1 } && row.reduce(0, +) == 1)
@@ -50,7 +51,7 @@ public struct InlineData: DataStage, StagePlugin {
         } else {
             task = .regression
         }
-        options = try DataOptions(arguments)
+        options = try DataOptions(arguments, test: Self.test)
         if let node = options.testNode {
             let reader = try MappingReader(node, "data.test")
             let inputsNode = try reader.required("inputs"), targetsNode = try reader.required("targets")

@@ -81,3 +81,5 @@ public struct Normalization: Sendable, Equatable {
         }
     }
 }
+
+extension Normalization.Method: ParameterChoice {}

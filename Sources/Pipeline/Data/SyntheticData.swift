@@ -12,15 +12,7 @@ public struct SyntheticData: DataStage, StagePlugin {
     public static let description = StageDescription(
         name: "synthetic",
         summary: "TensorFlow Playground sets (circle, xor, gauss, spiral), moons, and a regression sine",
-        parameters: [
-            ParameterDescription("dataset", "string", "circle, xor, gauss, spiral, moons (classification, 2 inputs) or sine (regression, 1 input)"),
-            ParameterDescription("samples", "integer", default: "500", "how many points"),
-            ParameterDescription("noise", "number", default: "0",
-                                 "the Playground's noise as a fraction (its slider 0–50 is 0–0.5); for moons and sine the σ of Gaussian noise"),
-            ParameterDescription("seed", "integer", default: "the spec's seed", "seeds the points"),
-            ParameterDescription("targets", "string", default: "single",
-                                 "single (one 0/1 output, as the Playground's one output unit) or one_hot (two outputs)"),
-        ] + DataOptions.parameters(test: "integer"),
+        parameters: [dataset, samples, noise, seed, targets] + DataOptions.parameters(test: test),
         example: """
         data:
           type: synthetic
@@ -29,9 +21,18 @@ public struct SyntheticData: DataStage, StagePlugin {
           noise: 0.1
         """)
 
-    public enum Shape: String, Sendable, CaseIterable {
+    public enum Shape: String, Sendable, CaseIterable, ParameterChoice {
         case circle, xor, gauss, spiral, moons, sine
     }
+
+    static let dataset = Parameter<Shape>.required("dataset", "classification with 2 inputs, or sine (regression, 1 input)")
+    static let samples = Parameter("samples", default: 500, range: .atLeast(2), "how many points")
+    static let noise = Parameter("noise", default: 0.0, range: .nonNegative,
+                                 "the Playground's noise as a fraction (its slider 0–50 is 0–0.5); for moons and sine the σ of Gaussian noise")
+    static let seed = Parameter<Int?>.optional("seed", shown: "the spec's seed", range: .nonNegative, "seeds the points")
+    static let targets = Parameter("targets", default: "single", choices: ["single", "one_hot"],
+                                   "single: one 0/1 output, as the Playground's one output unit; one_hot: two outputs")
+    static let test = DataOptions.test("integer")
 
     let shape: Shape
     let samples: Int
@@ -45,16 +46,15 @@ public struct SyntheticData: DataStage, StagePlugin {
     static let testSeedMix: UInt64 = 0x7E57_0000_0000_0001
 
     public init(_ arguments: PluginArguments) throws {
-        _ = try arguments.required("dataset")
-        shape = Shape(rawValue: try arguments.choice("dataset", Shape.allCases.map(\.rawValue), default: "")) ?? .circle
-        samples = try arguments.integer("samples", default: 500, minimum: 2)
-        noise = try arguments.number("noise", default: 0, .nonNegative)
-        seed = UInt64(try arguments.optionalInteger("seed", minimum: 0) ?? Int(arguments.context.seed))
-        oneHot = try arguments.choice("targets", ["single", "one_hot"], default: "single") == "one_hot"
+        shape = try arguments.read(Self.dataset)
+        samples = try arguments.read(Self.samples)
+        noise = try arguments.read(Self.noise)
+        seed = try arguments.read(Self.seed).map { UInt64($0) } ?? arguments.context.seed
+        oneHot = try arguments.read(Self.targets) == "one_hot"
         if shape == .sine, let node = arguments.optional("targets") {
             throw SpecError("'targets' applies to the classification sets; sine is regression", at: node.location)
         }
-        options = try DataOptions(arguments)
+        options = try DataOptions(arguments, test: Self.test)
         testSamples = try options.testNode.map { node in
             let count = try node.int("test")
             guard count >= 1 else { throw SpecError("'test' of synthetic is a number of samples, at least 1, found \(count)", at: node.location) }

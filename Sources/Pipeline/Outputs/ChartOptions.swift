@@ -1,29 +1,35 @@
 import PipelineSpec
 import Render
 
-/// Keys every chart output reads: `width`, `height`, `title`.
+/// Keys every chart output reads: `file`, `width`, `height`, `title`. The height's default is
+/// each chart's own (their proportions differ), so each chart declares and reads it.
 struct ChartOptions: Sendable {
-    let width: Int?
-    let height: Int?
+    let width: Int
     let title: String?
 
-    init(_ arguments: PluginArguments) throws {
-        width = try arguments.optionalInteger("width", minimum: 200)
-        height = try arguments.optionalInteger("height", minimum: 150)
-        title = try arguments.string("title")
-        for (key, value) in [("width", width), ("height", height)] {
-            if let value, value > 8000, let node = arguments.optional(key) {
-                throw SpecError("'\(key)' must be at most 8000 pixels, found \(value)", at: node.location)
-            }
-        }
+    static let width = Parameter("width", default: 1000, range: .between(200, 8000), "image width in pixels")
+    static let title = Parameter<String?>.optional("title", shown: "the spec's name", "chart title")
+    static let heightRange = Bounds.between(150, 8000)
+
+    /// A chart's `height` key with its default.
+    static func height(default pixels: Int) -> Parameter<Int> {
+        Parameter("height", default: pixels, range: heightRange, "image height in pixels")
     }
 
-    static let parameters = [
-        ParameterDescription("file", "string", "file name in the output folder (.png)"),
-        ParameterDescription("width", "integer", default: "1000", "image width in pixels (200 to 8000)"),
-        ParameterDescription("height", "integer", default: "640", "image height in pixels (150 to 8000)"),
-        ParameterDescription("title", "string", default: "the spec's name", "chart title"),
-    ]
+    /// A chart's `file` key: a .png file name in the output folder.
+    static func file(default name: String) -> Parameter<String> {
+        Parameter("file", default: name, "file name in the output folder (.png)")
+    }
+
+    /// The rows `bp-pipeline plugins` lists for a chart, before its own.
+    static func parameters(file: Parameter<String>, height: any ParameterDeclaration) -> [any ParameterDeclaration] {
+        [file, width, height, title]
+    }
+
+    init(_ arguments: PluginArguments) throws {
+        width = try arguments.read(Self.width)
+        title = try arguments.read(Self.title)
+    }
 
     func title(for report: RunReport) -> String { title ?? report.title }
 }
@@ -36,3 +42,5 @@ func writeChart(_ image: RasterImage, to path: String, report: RunReport) throws
         throw PipelineError.output("cannot write the chart: \(error.message)", path: path)
     }
 }
+
+extension AxisScale: ParameterChoice {}

@@ -8,20 +8,25 @@ public struct ConfusionMatrixOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
         name: "confusion_matrix",
         summary: "PNG (classification): true × predicted class counts on the test, else validation, else training part",
-        parameters: ChartOptions.parameters + [
-            ParameterDescription("part", "string", default: "auto", "test, validation, training, or auto (the first that exists)"),
-        ],
+        parameters: ChartOptions.parameters(file: file, height: height) + [part],
         example: "- type: confusion_matrix\n  file: confusion.png")
+
+    static let file = ChartOptions.file(default: "confusion_matrix.png")
+    static let height = ChartOptions.height(default: 800)
+    static let part = Parameter("part", default: "auto", choices: ["auto", "test", "validation", "training"],
+                                "the data part counted; auto: test, else validation, else training")
 
     public let file: String
     let options: ChartOptions
+    let height: Int
     let part: String
     let node: SpecNode
 
     public init(_ arguments: PluginArguments) throws {
-        file = try arguments.outputFile(default: "confusion_matrix.png", extension: "png")
+        file = try arguments.outputFile(Self.file)
         options = try ChartOptions(arguments)
-        part = try arguments.choice("part", ["auto", "test", "validation", "training"], default: "auto")
+        height = try arguments.read(Self.height)
+        part = try arguments.read(Self.part)
         node = arguments.node
     }
 
@@ -51,6 +56,6 @@ public struct ConfusionMatrixOutput: OutputStage, StagePlugin {
         let chart = ConfusionMatrixChart(title: options.title(for: report), classNames: classes,
                                          counts: evaluation.confusion ?? [],
                                          subtitle: nil)
-        try writeChart(chart.render(width: options.width ?? 1000, height: options.height ?? 800), to: path, report: report)
+        try writeChart(chart.render(width: options.width, height: height), to: path, report: report)
     }
 }

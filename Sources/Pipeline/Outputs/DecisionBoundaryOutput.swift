@@ -8,24 +8,25 @@ public struct DecisionBoundaryOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
         name: "decision_boundary",
         summary: "PNG (2-input networks): the output over the input plane, class regions or a value map, with the data on top",
-        parameters: ChartOptions.parameters + [
-            ParameterDescription("resolution", "integer", default: "200", "grid cells per side (20 to 1000)"),
-        ],
+        parameters: ChartOptions.parameters(file: file, height: height) + [resolution],
         example: "- type: decision_boundary\n  file: boundary.png")
+
+    static let file = ChartOptions.file(default: "decision_boundary.png")
+    static let height = ChartOptions.height(default: 800)
+    static let resolution = Parameter("resolution", default: 200, range: .between(20, 1000), "grid cells per side")
 
     public let file: String
     let options: ChartOptions
+    let height: Int
     let resolution: Int
     let node: SpecNode
 
     public init(_ arguments: PluginArguments) throws {
-        file = try arguments.outputFile(default: "decision_boundary.png", extension: "png")
+        file = try arguments.outputFile(Self.file)
         options = try ChartOptions(arguments)
-        resolution = try arguments.integer("resolution", default: 200, minimum: 20)
+        height = try arguments.read(Self.height)
+        resolution = try arguments.read(Self.resolution)
         node = arguments.node
-        if resolution > 1000, let value = arguments.optional("resolution") {
-            throw SpecError("'resolution' must be at most 1000, found \(resolution)", at: value.location)
-        }
     }
 
     public func check(_ definition: PipelineDefinition, data: LoadedData) throws {
@@ -96,6 +97,6 @@ public struct DecisionBoundaryOutput: OutputStage, StagePlugin {
             training: training, validation: validation,
             xLabel: names.count == 2 ? names[0] : "x₁", yLabel: names.count == 2 ? names[1] : "x₂",
             valueLabel: "network output")
-        try writeChart(chart.render(width: options.width ?? 1000, height: options.height ?? 800), to: path, report: report)
+        try writeChart(chart.render(width: options.width, height: height), to: path, report: report)
     }
 }

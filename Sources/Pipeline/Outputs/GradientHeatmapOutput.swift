@@ -7,23 +7,28 @@ public struct GradientHeatmapOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
         name: "gradient_heatmap",
         summary: "PNG: layers × epochs heatmap of mean |∂E/∂W| (log colour scale), plus ∂E/∂W matrices of small networks",
-        parameters: ChartOptions.parameters + [
-            ParameterDescription("matrices", "boolean", default: "true when every layer has at most 32×32 weights",
-                                 "draw each layer's ∂E/∂W at the first and last epoch"),
-        ],
+        parameters: ChartOptions.parameters(file: file, height: height) + [matrices],
         example: "- type: gradient_heatmap\n  file: gradients.png")
 
     /// The largest weight matrix drawn by default, per side.
     static let matrixLimit = 32
 
+    static let file = ChartOptions.file(default: "gradient_heatmap.png")
+    static let height = Parameter<Int?>.optional("height", shown: "640, or 960 to 2000 to fit the matrices",
+                                                 range: ChartOptions.heightRange, "image height in pixels")
+    static let matrices = Parameter<Bool?>.optional("matrices", shown: "true when every layer has at most 32×32 weights",
+                                                    "draw each layer's ∂E/∂W at the first and last epoch")
+
     public let file: String
     let options: ChartOptions
+    let height: Int?
     let matrices: Bool?
 
     public init(_ arguments: PluginArguments) throws {
-        file = try arguments.outputFile(default: "gradient_heatmap.png", extension: "png")
+        file = try arguments.outputFile(Self.file)
         options = try ChartOptions(arguments)
-        matrices = try arguments.optional("matrices").map { try $0.bool("matrices") }
+        height = try arguments.read(Self.height)
+        matrices = try arguments.read(Self.matrices)
     }
 
     public func write(_ report: RunReport, to path: String) throws {
@@ -42,7 +47,6 @@ public struct GradientHeatmapOutput: OutputStage, StagePlugin {
         }
         let chart = GradientHeatmapChart(title: options.title(for: report), epochs: history.map(\.epoch),
                                          values: values, matrices: panels)
-        let height = options.height ?? chart.preferredHeight
-        try writeChart(chart.render(width: options.width ?? 1000, height: height), to: path, report: report)
+        try writeChart(chart.render(width: options.width, height: height ?? chart.preferredHeight), to: path, report: report)
     }
 }

@@ -5,10 +5,11 @@ public struct HistoryOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
         name: "history",
         summary: "history.csv: epoch, loss, lr, val_loss/accuracy columns when they exist, regularization (the penalty part of loss) when set, grad_norm_l and grad_mean_abs_l per layer",
-        parameters: [ParameterDescription("file", "string", default: "history.csv", "file name in the output folder")],
+        parameters: [file],
         example: "- type: history\n  file: history.csv")
     public let file: String
-    public init(_ arguments: PluginArguments) throws { file = try arguments.outputFile(default: "history.csv", extension: "csv") }
+    public init(_ arguments: PluginArguments) throws { file = try arguments.outputFile(Self.file) }
+    static let file = Parameter("file", default: "history.csv", "file name in the output folder")
 
     public func write(_ report: RunReport, to path: String) throws {
         try writeText(Self.csv(report.outcome.history, layers: report.network.layers.count), to: path)

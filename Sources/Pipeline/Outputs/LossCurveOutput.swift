@@ -7,23 +7,27 @@ public struct LossCurveOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
         name: "loss_curve",
         summary: "PNG: loss per epoch (train, validation), accuracy panel for classification, learning-rate strip when it changes",
-        parameters: ChartOptions.parameters + [
-            ParameterDescription("scale", "string", default: "auto", "linear, log, or auto (log when the loss spans more than two decades)"),
-        ],
+        parameters: ChartOptions.parameters(file: file, height: height) + [scale],
         example: "- type: loss_curve\n  file: loss.png\n  scale: auto")
+
+    static let file = ChartOptions.file(default: "loss_curve.png")
+    static let height = ChartOptions.height(default: 640)
+    static let scale = Parameter("scale", default: AxisScale.auto, "log when the loss spans more than two decades")
 
     public let file: String
     let options: ChartOptions
+    let height: Int
     let scale: AxisScale
 
     public init(_ arguments: PluginArguments) throws {
-        file = try arguments.outputFile(default: "loss_curve.png", extension: "png")
+        file = try arguments.outputFile(Self.file)
         options = try ChartOptions(arguments)
-        scale = AxisScale(rawValue: try arguments.choice("scale", AxisScale.allCases.map(\.rawValue), default: "auto")) ?? .auto
+        height = try arguments.read(Self.height)
+        scale = try arguments.read(Self.scale)
     }
 
     public func write(_ report: RunReport, to path: String) throws {
-        try writeChart(chart(report).render(width: options.width ?? 1000, height: options.height ?? 640), to: path, report: report)
+        try writeChart(chart(report).render(width: options.width, height: height), to: path, report: report)
     }
 
     /// The chart of `report`; its subtitle's final losses are the outcome's `finalLoss` and

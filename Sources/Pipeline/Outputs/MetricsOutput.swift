@@ -4,10 +4,11 @@ import BackpropCore
 public struct MetricsOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
         name: "metrics", summary: "metrics.json: status, epochs, final_loss and, where they exist, accuracies, validation/test figures, best_epoch and the regularization penalty",
-        parameters: [ParameterDescription("file", "string", default: "metrics.json", "file name in the output folder")],
+        parameters: [file],
         example: "- type: metrics\n  file: metrics.json")
     public let file: String
-    public init(_ arguments: PluginArguments) throws { file = try arguments.outputFile(default: "metrics.json", extension: "json") }
+    public init(_ arguments: PluginArguments) throws { file = try arguments.outputFile(Self.file) }
+    static let file = Parameter("file", default: "metrics.json", "file name in the output folder")
 
     public func write(_ report: RunReport, to path: String) throws {
         try writeText(Self.json(report).serialized(), to: path)

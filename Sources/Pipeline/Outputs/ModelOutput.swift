@@ -4,10 +4,11 @@ import BackpropCore
 public struct ModelOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
         name: "model", summary: "model.json: inputs, per layer units, activation, weights[j][k] and bias; the data's feature names, classes and input normalisation",
-        parameters: [ParameterDescription("file", "string", default: "model.json", "file name in the output folder")],
+        parameters: [file],
         example: "- type: model\n  file: model.json")
     public let file: String
-    public init(_ arguments: PluginArguments) throws { file = try arguments.outputFile(default: "model.json", extension: "json") }
+    public init(_ arguments: PluginArguments) throws { file = try arguments.outputFile(Self.file) }
+    static let file = Parameter("file", default: "model.json", "file name in the output folder")
 
     public func write(_ report: RunReport, to path: String) throws {
         try writeText(Self.json(report).serialized(), to: path)

@@ -69,14 +69,16 @@ extension Registry {
 }
 
 extension PluginArguments {
-    /// The `file` key of an output: a plain name inside the output folder (no '..', not absolute).
-    func outputFile(default fallback: String, extension ext: String) throws -> String {
-        guard let node = optional("file") else { return fallback }
-        let file = try node.string("file")
+    /// The `file` key of an output: a plain name inside the output folder (no '..', not absolute),
+    /// with the extension of the declared default.
+    func outputFile(_ parameter: Parameter<String>) throws -> String {
+        let file = try read(parameter)
+        guard let node = optional(parameter.name) else { return file }
         let parts = file.split(separator: "/", omittingEmptySubsequences: false)
         if file.isEmpty || file.hasPrefix("/") || parts.contains("..") || parts.contains("") || parts.contains(".") {
             throw SpecError("'file' must be a file name inside the output folder, found '\(file)'", at: node.location)
         }
+        let ext = parameter.defaultValue?.split(separator: ".").last.map(String.init) ?? ""
         if !file.lowercased().hasSuffix("." + ext) {
             throw SpecError("'file' of \(pluginName) must end in .\(ext), found '\(file)'", at: node.location)
         }

@@ -12,15 +12,15 @@ extension Registry {
             name: "relu", summary: "max(0, x); derivative 1 for x > 0, else 0", example: "activation: relu")) { _ in ReLU() },
         Plugin(StageDescription(
             name: "leaky_relu", summary: "x for x > 0, else α·x; derivative 1 or α",
-            parameters: [ParameterDescription("alpha", "number", default: "0.01", "slope for x ≤ 0 (≥ 0)")],
+            parameters: [ActivationKeys.leakyAlpha],
             example: "activation: {type: leaky_relu, alpha: 0.1}")) { arguments in
-            LeakyReLU(alpha: try arguments.number("alpha", default: 0.01, .nonNegative))
+            LeakyReLU(alpha: try arguments.read(ActivationKeys.leakyAlpha))
         },
         Plugin(StageDescription(
             name: "elu", summary: "x for x > 0, else α·(eˣ − 1); derivative 1 or α·eˣ",
-            parameters: [ParameterDescription("alpha", "number", default: "1", "scale of the negative part (> 0)")],
+            parameters: [ActivationKeys.eluAlpha],
             example: "activation: {type: elu, alpha: 1}")) { arguments in
-            ELU(alpha: try arguments.number("alpha", default: 1, .positive))
+            ELU(alpha: try arguments.read(ActivationKeys.eluAlpha))
         },
         Plugin(StageDescription(
             name: "selu", summary: "λ·x for x > 0, else λ·α·(eˣ − 1), α ≈ 1.6733, λ ≈ 1.0507 (self-normalising)",
@@ -41,4 +41,10 @@ extension Registry {
             name: "softmax", summary: "row-wise e^netₖ / Σⱼ e^netⱼ (output layer); fused with cross_entropy into the stable form",
             example: "activation: softmax")) { _ in Softmax() },
     ])
+
+    /// The activations' keys, each declared once for its builder and `bp-pipeline plugins`.
+    enum ActivationKeys {
+        static let leakyAlpha = Parameter("alpha", default: 0.01, range: .nonNegative, "slope for x ≤ 0")
+        static let eluAlpha = Parameter("alpha", default: 1.0, range: .positive, "scale of the negative part")
+    }
 }

@@ -8,86 +8,89 @@ extension Registry {
     public static let schedules = PluginFamily<any LearningRateSchedule>(.learningRate, noun: "learning rate schedule", [
         Plugin(StageDescription(
             name: "constant", summary: "η = value in every epoch",
-            parameters: common,
+            parameters: ScheduleKeys.common,
             example: "learning_rate:\n  type: constant\n  value: 0.5")) { arguments in
-            try warmed(ConstantRate(try baseRate(arguments)), arguments)
+            try warmed(ConstantRate(try arguments.read(ScheduleKeys.value)), arguments)
         },
         Plugin(StageDescription(
             name: "step", summary: "η_e = value·γ^⌊(e−1)/step_size⌋ (PyTorch's StepLR)",
-            parameters: common + [ParameterDescription("step_size", "integer", "epochs between reductions (≥ 1)"),
-                                  ParameterDescription("gamma", "number", default: "0.1", "factor per reduction")],
+            parameters: ScheduleKeys.common + [ScheduleKeys.stepSize, ScheduleKeys.gamma],
             example: "learning_rate:\n  type: step\n  value: 0.1\n  step_size: 30\n  gamma: 0.1")) { arguments in
-            _ = try arguments.required("step_size")
-            return try warmed(StepRate(try baseRate(arguments),
-                                       stepSize: try arguments.integer("step_size", default: 1, minimum: 1),
-                                       gamma: try arguments.number("gamma", default: 0.1, .positive)), arguments)
+            try warmed(StepRate(try arguments.read(ScheduleKeys.value), stepSize: try arguments.read(ScheduleKeys.stepSize),
+                                gamma: try arguments.read(ScheduleKeys.gamma)), arguments)
         },
         Plugin(StageDescription(
             name: "multistep", summary: "η multiplied by γ after each milestone epoch (PyTorch's MultiStepLR)",
-            parameters: common + [ParameterDescription("milestones", "list of integers", "epoch counts after which the rate drops, increasing"),
-                                  ParameterDescription("gamma", "number", default: "0.1", "factor per milestone")],
+            parameters: ScheduleKeys.common + [ScheduleKeys.milestones, ScheduleKeys.gamma],
             example: "learning_rate:\n  type: multistep\n  value: 0.1\n  milestones: [30, 80]")) { arguments in
-            let node = try arguments.required("milestones")
             var milestones: [Int] = []
-            for item in try node.list("milestones") {
+            for item in try arguments.read(ScheduleKeys.milestones).list("milestones") {
                 let m = try item.int("milestone")
                 guard m >= 1, m > (milestones.last ?? 0) else {
                     throw item.error("milestones must be increasing positive epoch counts, found \(m)")
                 }
                 milestones.append(m)
             }
-            return try warmed(MultiStepRate(try baseRate(arguments), milestones: milestones,
-                                            gamma: try arguments.number("gamma", default: 0.1, .positive)), arguments)
+            return try warmed(MultiStepRate(try arguments.read(ScheduleKeys.value), milestones: milestones,
+                                            gamma: try arguments.read(ScheduleKeys.gamma)), arguments)
         },
         Plugin(StageDescription(
             name: "exponential", summary: "η_e = value·γ^(e−1) (PyTorch's ExponentialLR)",
-            parameters: common + [ParameterDescription("gamma", "number", "factor per epoch (> 0)")],
+            parameters: ScheduleKeys.common + [ScheduleKeys.exponentialGamma],
             example: "learning_rate:\n  type: exponential\n  value: 0.1\n  gamma: 0.95")) { arguments in
-            try warmed(ExponentialRate(try baseRate(arguments), gamma: try arguments.requiredNumber("gamma", .positive)), arguments)
+            try warmed(ExponentialRate(try arguments.read(ScheduleKeys.value), gamma: try arguments.read(ScheduleKeys.exponentialGamma)),
+                       arguments)
         },
         Plugin(StageDescription(
             name: "inverse_time", summary: "η_e = value / e^power (scikit-learn's invscaling, t = epoch)",
-            parameters: common + [ParameterDescription("power", "number", default: "0.5", "exponent of the epoch")],
+            parameters: ScheduleKeys.common + [ScheduleKeys.power],
             example: "learning_rate:\n  type: inverse_time\n  value: 0.1\n  power: 0.5")) { arguments in
-            try warmed(InverseTimeRate(try baseRate(arguments), power: try arguments.number("power", default: 0.5, .nonNegative)), arguments)
+            try warmed(InverseTimeRate(try arguments.read(ScheduleKeys.value), power: try arguments.read(ScheduleKeys.power)), arguments)
         },
         Plugin(StageDescription(
             name: "cosine", summary: "η_e = η_min + (value − η_min)(1 + cos(π(e−1)/t_max))/2 (PyTorch's CosineAnnealingLR)",
-            parameters: common + [ParameterDescription("t_max", "integer", "epochs of the half cosine (≥ 1)"),
-                                  ParameterDescription("eta_min", "number", default: "0", "the lowest rate")],
+            parameters: ScheduleKeys.common + [ScheduleKeys.tMax, ScheduleKeys.etaMin],
             example: "learning_rate:\n  type: cosine\n  value: 0.1\n  t_max: 100")) { arguments in
-            _ = try arguments.required("t_max")
-            return try warmed(CosineRate(try baseRate(arguments),
-                                         maximumEpochs: try arguments.integer("t_max", default: 1, minimum: 1),
-                                         minimumRate: try arguments.number("eta_min", default: 0, .nonNegative)), arguments)
+            try warmed(CosineRate(try arguments.read(ScheduleKeys.value), maximumEpochs: try arguments.read(ScheduleKeys.tMax),
+                                  minimumRate: try arguments.read(ScheduleKeys.etaMin)), arguments)
         },
         Plugin(StageDescription(
             name: "reduce_on_plateau",
             summary: "η ← max(η·factor, min_lr) after more than `patience` epochs without a 1e-4 relative improvement (PyTorch's ReduceLROnPlateau)",
-            parameters: common + [ParameterDescription("monitor", "string", default: "val_loss", "val_loss (loss when there is no validation part) or loss"),
-                                  ParameterDescription("factor", "number", default: "0.1", "multiplier, in (0, 1)"),
-                                  ParameterDescription("patience", "integer", default: "10", "epochs without improvement tolerated"),
-                                  ParameterDescription("min_lr", "number", default: "0", "the lowest rate")],
+            parameters: ScheduleKeys.common + [ScheduleKeys.monitor, ScheduleKeys.factor, ScheduleKeys.patience, ScheduleKeys.minLR],
             example: "learning_rate:\n  type: reduce_on_plateau\n  value: 0.1\n  factor: 0.5\n  patience: 5")) { arguments in
-            let monitor = try arguments.choice("monitor", Monitor.allCases.map(\.rawValue), default: "val_loss")
-            return try warmed(ReduceOnPlateau(try baseRate(arguments), monitor: Monitor(rawValue: monitor) ?? .validationLoss,
-                                              factor: try arguments.number("factor", default: 0.1, .openUnitInterval),
-                                              patience: try arguments.integer("patience", default: 10, minimum: 0),
-                                              minimumRate: try arguments.number("min_lr", default: 0, .nonNegative)), arguments)
+            try warmed(ReduceOnPlateau(try arguments.read(ScheduleKeys.value), monitor: try arguments.read(ScheduleKeys.monitor),
+                                       factor: try arguments.read(ScheduleKeys.factor),
+                                       patience: try arguments.read(ScheduleKeys.patience),
+                                       minimumRate: try arguments.read(ScheduleKeys.minLR)), arguments)
         },
     ])
 
-    static let common = [
-        ParameterDescription("value", "number", "the base learning rate (> 0)"),
-        ParameterDescription("warmup_epochs", "integer", default: "0", "linear warm-up: epochs 1…W use value·e/W, then the schedule starts"),
-    ]
-
-    static func baseRate(_ arguments: PluginArguments) throws -> Double {
-        try arguments.requiredNumber("value", .positive)
+    /// The schedules' keys, each declared once for its builder and `bp-pipeline plugins`.
+    enum ScheduleKeys {
+        static let value = Parameter<Double>.required("value", range: .positive, "the base learning rate")
+        static let warmupEpochs = Parameter("warmup_epochs", default: 0, range: .nonNegative,
+                                            "linear warm-up: epochs 1…W use value·e/W, then the schedule starts")
+        static let common: [any ParameterDeclaration] = [value, warmupEpochs]
+        static let stepSize = Parameter<Int>.required("step_size", range: .atLeast(1), "epochs between reductions")
+        static let gamma = Parameter("gamma", default: 0.1, range: .positive, "factor per reduction")
+        static let milestones = Parameter<SpecNode>.required("milestones", type: "list of integers",
+                                                             "epoch counts after which the rate drops, increasing")
+        static let exponentialGamma = Parameter<Double>.required("gamma", range: .positive, "factor per epoch")
+        static let power = Parameter("power", default: 0.5, range: .nonNegative, "exponent of the epoch")
+        static let tMax = Parameter<Int>.required("t_max", range: .atLeast(1), "epochs of the half cosine")
+        static let etaMin = Parameter("eta_min", default: 0.0, range: .nonNegative, "the lowest rate")
+        static let monitor = Parameter("monitor", default: Monitor.validationLoss,
+                                       "val_loss falls back to loss when there is no validation part")
+        static let factor = Parameter("factor", default: 0.1, range: .strictlyBetween(0, 1), "multiplier")
+        static let patience = Parameter("patience", default: 10, range: .nonNegative, "epochs without improvement tolerated")
+        static let minLR = Parameter("min_lr", default: 0.0, range: .nonNegative, "the lowest rate")
     }
 
     static func warmed(_ schedule: any LearningRateSchedule, _ arguments: PluginArguments) throws -> any LearningRateSchedule {
-        let epochs = try arguments.integer("warmup_epochs", default: 0, minimum: 0)
+        let epochs = try arguments.read(ScheduleKeys.warmupEpochs)
         return epochs > 0 ? Warmup(schedule, epochs: epochs) : schedule
     }
 }
+
+extension Monitor: ParameterChoice {}
