@@ -33,10 +33,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Helpers shared by test targets (a correctly rounded JSON reader); not part of the product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BackpropCoreTests", dependencies: ["BackpropCore"]),
         .testTarget(name: "PipelineSpecTests", dependencies: ["PipelineSpec"]),
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineSpec", "BackpropCore", "Render"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["bp-pipeline", "Render"], exclude: ["Fixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineSpec", "BackpropCore", "Render", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bp-pipeline", "Render", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The commands and options of the walking skeleton, through the real binary.
@@ -62,8 +63,8 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.hasPrefix("renamed: completed after 4 epochs, final loss "), result.stdout)
         XCTAssertTrue(result.stdout.contains("  outputs: elsewhere/run/ (metrics.json, history.csv, model.json)"), result.stdout)
-        let model = try Data(contentsOf: folder.appendingPathComponent("elsewhere/run/model.json"))
-        let layers = try XCTUnwrap((JSONSerialization.jsonObject(with: model) as? [String: Any])?["layers"] as? [[String: Any]])
+        let model = try JSONReader.object(atPath: folder.appendingPathComponent("elsewhere/run/model.json").path)
+        let layers = try XCTUnwrap(model["layers"] as? [[String: Any]])
         XCTAssertEqual(layers.map { $0["activation"] as? String }, ["tanh", "tanh"])
         let history = try String(contentsOf: folder.appendingPathComponent("elsewhere/run/history.csv"), encoding: .utf8)
         XCTAssertEqual(history.split(separator: "\n").count, 5)
@@ -95,8 +96,8 @@ final class CommandLineTests: XCTestCase {
         let result = try Binary.run(["minimal.yaml", "--out", "minimal"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.hasSuffix("  outputs: minimal/ (loss_curve.png, metrics.json, history.csv, model.json)\n"), result.stdout)
-        let metrics = try Data(contentsOf: folder.appendingPathComponent("minimal/metrics.json"))
-        XCTAssertEqual((try JSONSerialization.jsonObject(with: metrics) as? [String: Any])?["optimizer"] as? String, "sgd")
+        let metrics = try JSONReader.object(atPath: folder.appendingPathComponent("minimal/metrics.json").path)
+        XCTAssertEqual(metrics["optimizer"] as? String, "sgd")
 
         let none = try Binary.run(["minimal.yaml", "--out", "none", "--set", "outputs=[]"], in: folder)
         XCTAssertEqual(none.status, 0, none.stderr)

@@ -1,5 +1,6 @@
 @preconcurrency import Glibc
 import Foundation
+import TestSupport
 import XCTest
 
 /// All-or-nothing outputs, divergence and interruption, through the real binary.
@@ -24,8 +25,7 @@ final class RunOutcomeTests: XCTestCase {
     }
 
     func metrics(_ relative: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: folder.appendingPathComponent(relative).appendingPathComponent("metrics.json"))
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        try JSONReader.object(atPath: folder.appendingPathComponent(relative).appendingPathComponent("metrics.json").path)
     }
 
     func testRunFailingBeforeTrainingLeavesNothingNewAndKeepsTheEarlierRun() throws {
@@ -223,6 +223,7 @@ final class RunOutcomeTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let expected = try contents("runs/uninterrupted"), actual = try contents("runs/resumable")
         for file in ["history.csv", "model.json", "loss_curve.png", "gradient_heatmap.png"] {
+            XCTAssertNotNil(expected[file], file)
             XCTAssertTrue(expected[file] == actual[file], "\(file) differs after resuming a killed run")
         }
         XCTAssertNotNil(actual["checkpoint.bin"], "with checkpoint_every the final state is kept")

@@ -23,6 +23,7 @@ import Testing
     /// Without noise: inside r < 2.5 positive, the ring 3.5 ≤ r < 5 negative, half each.
     @Test func circle() {
         let data = points(.circle, samples: 301)
+        #expect(data.count == 301)
         for i in 0..<data.count {
             let r = (data.inputs[i, 0] * data.inputs[i, 0] + data.inputs[i, 1] * data.inputs[i, 1]).squareRoot()
             if i < 150 {
@@ -35,6 +36,7 @@ import Testing
 
     @Test func xor() {
         let data = points(.xor)
+        #expect(data.count == 200)
         for i in 0..<data.count {
             let (x, y) = (data.inputs[i, 0], data.inputs[i, 1])
             #expect(abs(x) >= 0.3 && abs(x) <= 5.3 && abs(y) >= 0.3 && abs(y) <= 5.3)
@@ -72,6 +74,7 @@ import Testing
 
     @Test func sine() {
         let data = points(.sine)
+        #expect(data.count == 200)
         for i in 0..<data.count {
             #expect(data.targets[i, 0] == _sin(data.inputs[i, 0]))
             #expect(data.inputs[i, 0] >= -.pi && data.inputs[i, 0] < .pi)
