@@ -1,6 +1,7 @@
 @preconcurrency import Glibc
 import Foundation
 import Render
+import TestSupport
 import XCTest
 
 /// Output folders never destroy anything, resume continues into its folder, and the command
@@ -23,8 +24,7 @@ final class OutputFolderTests: XCTestCase {
     }
 
     func metrics(_ relative: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path(relative + "/metrics.json")))
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        try JSONReader.object(atPath: path(relative + "/metrics.json"))
     }
 
     func testEverySpellingOfAFolderNamesTheSameFolder() throws {

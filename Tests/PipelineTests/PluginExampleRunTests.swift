@@ -2,6 +2,7 @@ import BackpropCore
 import Foundation
 import PipelineSpec
 import Render
+import TestSupport
 import XCTest
 @testable import Pipeline
 
@@ -26,24 +27,40 @@ final class PluginExampleRunTests: XCTestCase {
         try? FileManager.default.removeItem(at: temporary)
     }
 
-    /// XOR: 2 inputs, one 0/1 target, so a decision boundary and a confusion matrix apply.
+    /// XOR: 2 inputs, one 0/1 target, so a decision boundary and a confusion matrix apply; a
+    /// validation part (one sample of each class) for the examples that monitor val_loss.
     static let xor = """
         data:
           type: inline
           inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]
           targets: [[0], [1], [1], [0]]
+          validation: 0.5
+        """
+
+    /// XOR with one-hot targets, for the examples that need a softmax head.
+    static let xorOneHot = """
+        data:
+          type: inline
+          inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]
+          targets: [[1, 0], [0, 1], [0, 1], [1, 0]]
+          validation: 0.5
         """
 
     /// A complete spec around `entry`'s example: the example in its place, defaults elsewhere.
+    /// The head matches the loss, as the spec's checks require: sigmoid outputs with
+    /// binary_cross_entropy, or (for `cross_entropy` and `softmax`, which only an output layer
+    /// may use) two softmax outputs with cross_entropy.
     func spec(_ entry: PluginParameterTests.Entry, inputs: Int, outputs: Int) -> String {
         let example = entry.description.example
         func part(_ kind: StageKind, _ fallback: String) -> String { entry.kind == kind ? example : fallback }
-        var lines = ["name: \(entry.name)-example", "seed: 1", part(.data, Self.xor),
+        let softmaxHead = (entry.kind == .loss && entry.name == "cross_entropy") || (entry.kind == .activation && entry.name == "softmax")
+        let head = entry.kind == .activation && entry.name == "softmax" ? PluginParameterTests.indent(example, by: 6) : "      activation: \(softmaxHead ? "softmax" : "sigmoid")"
+        var lines = ["name: \(entry.name)-example", "seed: 1", part(.data, softmaxHead ? Self.xorOneHot : Self.xor),
                      "network:", "  inputs: \(inputs)"]
         if entry.kind == .initializer { lines.append(PluginParameterTests.indent(example)) }
-        lines += ["  layers:", "    - units: 3", "    - units: \(outputs)", "      activation: sigmoid",
-                  part(.activation, "activation: tanh"),
-                  part(.loss, "loss: binary_cross_entropy"),
+        lines += ["  layers:", "    - units: 3", "    - units: \(softmaxHead ? 2 : outputs)", head,
+                  softmaxHead || entry.kind != .activation ? "activation: tanh" : example,
+                  part(.loss, softmaxHead ? "loss: cross_entropy" : "loss: binary_cross_entropy"),
                   part(.learningRate, "learning_rate: {type: constant, value: 0.1}"),
                   "training:", "  epochs: 2"]
         if entry.kind == .optimizer { lines.append(PluginParameterTests.indent(example)) }
@@ -85,7 +102,7 @@ final class PluginExampleRunTests: XCTestCase {
                     XCTAssertTrue((960...2000).contains(image.height), "\(entry.name): \(image.height)")
                 }
             case "json":
-                let json = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+                let json: [String: Any]? = try JSONReader.object(atPath: path)
                 XCTAssertNotNil(json, path)
                 if entry.kind != .output {
                     XCTAssertEqual(json?["status"] as? String, "completed", entry.name)

@@ -44,8 +44,9 @@ final class PluginParameterTests: XCTestCase {
             + entries(Registry.outputs)
     }()
 
-    static func indent(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    static func indent(_ text: String, by spaces: Int = 2) -> String {
+        let margin = String(repeating: " ", count: spaces)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { margin + $0 }.joined(separator: "\n")
     }
 
     static func node(at path: String, in root: SpecNode) throws -> SpecNode {
