@@ -22,6 +22,12 @@ public struct PipelineDefinition {
     /// lexically normalised (`runs/new/` is `runs/new`).
     public internal(set) var outputDirectory: String
     public let root: SpecNode
+
+    /// The files a run of this spec writes into its output folder: every output's file and
+    /// the checkpoint (top-level names).
+    var runFiles: Set<String> {
+        Set(outputs.compactMap { $0.file.split(separator: "/").first.map(String.init) } + [Checkpoint.fileName])
+    }
 }
 
 extension PipelineDefinition {

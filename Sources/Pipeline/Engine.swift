@@ -74,7 +74,7 @@ public enum Engine {
     /// (everything), both before the network's weights are allocated.
     public static func prepare(_ definition: PipelineDefinition,
                                maximumMemory: Int = MemoryEstimate.defaultLimit) throws -> PreparedRun {
-        try OutputFolder.check(definition.outputDirectory)
+        try OutputFolder.check(definition.outputDirectory, runFiles: definition.runFiles)
         let network = definition.network
         let outputs = network.layers.last?.units ?? 0
         var shape = (samples: 0, features: network.inputs, targets: outputs)
@@ -131,7 +131,7 @@ public enum Engine {
                            onEpoch: @escaping (EpochRecord) -> Void = { _ in }) throws -> RunResult {
         let definition = prepared.definition
         let target = definition.outputDirectory
-        let staging = try OutputFolder.stage(for: target)
+        let staging = try OutputFolder.stage(for: target, runFiles: definition.runFiles)
         do {
             for output in definition.outputs { try staging.makeFolders(for: output.file) }
             let training = definition.training

@@ -64,6 +64,25 @@ final class OutputFolderTests: XCTestCase {
         XCTAssertEqual(try metrics("shared/inner")["status"] as? String, "completed")
     }
 
+    func testAFolderFromBpPipeline01IsReplacedWhenItHoldsOnlyThisSpecsFiles() throws {
+        // 0.1's marker was one line and listed nothing: a folder it wrote, holding just the
+        // files this spec writes, is replaced (and gets a listing marker); one more file, not.
+        XCTAssertEqual(try Binary.run(["quick.yaml", "--quiet"], in: folder).status, 0)
+        let files = try entries("runs/quick").filter { $0 != ".bp-pipeline-run" }
+        try "bp-pipeline run folder\n".write(toFile: path("runs/quick/.bp-pipeline-run"), atomically: false, encoding: .utf8)
+        XCTAssertEqual(try Binary.run(["quick.yaml", "--quiet", "--set", "training.epochs=3"], in: folder).status, 0)
+        XCTAssertEqual(try metrics("runs/quick")["epochs"] as? Int, 3)
+        XCTAssertEqual(try entries("runs/quick").filter { $0 != ".bp-pipeline-run" }, files)
+        XCTAssertTrue(try String(contentsOfFile: path("runs/quick/.bp-pipeline-run"), encoding: .utf8).contains("metrics.json"))
+
+        try "bp-pipeline run folder\n".write(toFile: path("runs/quick/.bp-pipeline-run"), atomically: false, encoding: .utf8)
+        try "keep me\n".write(toFile: path("runs/quick/notes.txt"), atomically: false, encoding: .utf8)
+        let refused = try Binary.run(["quick.yaml"], in: folder)
+        XCTAssertEqual(refused.status, 73)
+        XCTAssertTrue(refused.stderr.contains("is from bp-pipeline 0.1") && refused.stderr.contains("(notes.txt)"), refused.stderr)
+        XCTAssertEqual(try String(contentsOfFile: path("runs/quick/notes.txt"), encoding: .utf8), "keep me\n")
+    }
+
     func testASymbolicLinkIsNotReplaced() throws {
         XCTAssertEqual(try Binary.run(["quick.yaml", "--quiet", "--out", "runs/real"], in: folder).status, 0)
         XCTAssertEqual(symlink("runs/real", path("latest")), 0)

@@ -37,6 +37,8 @@ struct OutputFolder {
     let path: String
     /// Folders above `target` this run created (outermost first); removed again on discard.
     let createdParents: [String]
+    /// The files the run writes (see `check`), for the second look before the swap.
+    let runFiles: Set<String>
 
     /// Why `name` cannot be a folder's name ("contains '/'"), or nil when it can: not empty,
     /// `.` or `..`, no `/`, no control characters (they make names that print as something
@@ -57,7 +59,12 @@ struct OutputFolder {
     /// Refuses a target that can never receive the run: empty, a file, a link, a folder that
     /// holds anything an earlier run did not write, or below a folder that cannot be written.
     /// Changes nothing on disk, so `validate` and the start of a run can both call it.
-    static func check(_ target: String) throws {
+    ///
+    /// `runFiles` are the files this run writes (its outputs and `checkpoint.bin`): a folder
+    /// whose marker comes from bp-pipeline 0.1, which did not list what it wrote, is still
+    /// replaced when it holds nothing but files of those names, so folders from before the
+    /// upgrade keep working; anything more is refused.
+    static func check(_ target: String, runFiles: Set<String>) throws {
         guard !target.isEmpty else {
             throw PipelineError(.usage, "--out: error: the output folder path is empty; give a folder, e.g. --out runs/latest")
         }
@@ -97,9 +104,12 @@ struct OutputFolder {
             }
             // Only a run folder is walked (not a home folder given by mistake), and only into
             // the folders its run wrote: anything else is named by its outermost folder.
-            guard let listed = manifest(of: target) ?? (top == [marker] ? [] : nil) else {
-                throw PipelineError.output("the output folder's marker does not list what its run wrote (it is from an older bp-pipeline); "
-                                           + "refusing to replace it (check it holds nothing of yours and remove it, or choose another --out)", path: target)
+            guard let listed = manifest(of: target) ?? legacyListing(of: target, top, runFiles: runFiles) else {
+                let unknown = top.filter { $0 != marker && !runFiles.contains($0) }.sorted()
+                let shown = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", ... (\(unknown.count) in all)" : "")
+                throw PipelineError.output("the output folder's marker is from bp-pipeline 0.1, which did not list what its run wrote, "
+                                           + "and the folder holds more than this spec's outputs (\(shown)); refusing to replace it "
+                                           + "(check it holds nothing of yours and remove it, or choose another --out)", path: target)
             }
             let written = Set(listed)
             guard let all = listing(target, descendingInto: { written.contains($0) }) else { throw unreadable }
@@ -174,9 +184,20 @@ struct OutputFolder {
         return lines.dropFirst().filter { !$0.isEmpty }.map(String.init)
     }
 
+    /// What a folder with a 0.1 marker (no list) holds, taken as its run's files when every
+    /// entry is a regular file named as one of `runFiles`; nil when anything else is there.
+    private static func legacyListing(of target: String, _ top: [String], runFiles: Set<String>) -> [String]? {
+        let entries = top.filter { $0 != marker }
+        for entry in entries {
+            var info = stat()
+            guard runFiles.contains(entry), lstat(target + "/" + entry, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        }
+        return entries
+    }
+
     /// Checks the target, creates its missing parents and an empty staging folder beside it.
-    static func stage(for target: String) throws -> OutputFolder {
-        try check(target)
+    static func stage(for target: String, runFiles: Set<String>) throws -> OutputFolder {
+        try check(target, runFiles: runFiles)
         let parent = PathTools.directory(of: target)
         let created = try createParents(parent, for: target)
         let name = PathTools.lastComponent(of: target)
@@ -188,7 +209,7 @@ struct OutputFolder {
             removeCreated(created)
             throw PipelineError.output("cannot create the staging folder '\(staging)': \(reason)", path: target)
         }
-        return OutputFolder(target: target, path: staging, createdParents: created)
+        return OutputFolder(target: target, path: staging, createdParents: created, runFiles: runFiles)
     }
 
     /// Creates the folders `file` (a path inside the output folder, e.g. `charts/loss.png`)
@@ -216,7 +237,7 @@ struct OutputFolder {
     /// Moves the staging folder into place, replacing an earlier bp-pipeline run.
     func commit() throws {
         // The run may have taken hours: look again in case someone put something there meanwhile.
-        try Self.check(target)
+        try Self.check(target, runFiles: runFiles)
         // The marker lists what this run wrote, so a later run replaces exactly that.
         // (An unreadable entry would be left out, and a later run would refuse to replace it.)
         let written = (Self.listing(path) ?? []).filter { $0 != Self.marker }
