@@ -213,7 +213,11 @@ def peer_ms_per_epoch(stdout, _, __):
 def jobs_for(threads, binary, features, python, peers, c_loop, workloads):
     """Every job at one thread count, in the order they interleave."""
     bp_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
-    bp = [binary] + (["--threads", str(threads)] if features["threads"] else [])
+    pin = ["--threads", str(threads)] if features["threads"] else []
+
+    def bp(*arguments):
+        return [binary, *arguments, *pin]
+
     env = peer_env(threads)
     py = [python] if python else []
     jobs = []
@@ -228,7 +232,7 @@ def jobs_for(threads, binary, features, python, peers, c_loop, workloads):
         for precision in ["float64", "float32"]:
             override = [] if precision == "float64" else ["--set", "training.precision=float32"]
             skip = no_data or ("" if precision == "float64" or features["float32"] else "not supported by this build")
-            jobs.append(Job("W1", "bp-pipeline", precision, threads, bp + ["w1.yaml"] + override, bp_env,
+            jobs.append(Job("W1", "bp-pipeline", precision, threads, bp("w1.yaml", *override), bp_env,
                             "samples/s", bp_samples, skip=skip))
             peer("W1", "PyTorch", "torch", "torch_peer.py", precision, "samples/s", peer_samples)
             peer("W1", "numpy (hand-written)", "numpy", "numpy_peer.py", precision, "samples/s", peer_samples)
@@ -236,23 +240,23 @@ def jobs_for(threads, binary, features, python, peers, c_loop, workloads):
         for job in jobs:
             job.skip = job.skip or no_data
     if "w2" in workloads and threads == 1:
-        jobs.append(Job("W2", "bp-pipeline", "float64", 1, bp + ["w2.yaml"], bp_env, "ns/step", bp_ns_per_step))
+        jobs.append(Job("W2", "bp-pipeline", "float64", 1, bp("w2.yaml"), bp_env, "ns/step", bp_ns_per_step))
         jobs.append(Job("W2", "C loop (gcc -O2)", "float64", 1, [c_loop or "w2", str(W2_STEPS)], env, "ns/step",
                         peer_ns_per_step, skip="" if c_loop else "no C compiler"))
         jobs.append(Job("W2", f"pure Python ({W2_PYTHON_STEPS:,} steps)", "float64", 1,
                         [sys.executable, "w2_python.py", str(W2_PYTHON_STEPS)], env, "ns/step", peer_ns_per_step))
     if "w3" in workloads:
         epochs = ["--epochs", str(W3_EPOCHS)]
-        jobs.append(Job("W3", "bp-pipeline", "float64", threads, bp + ["w3.yaml", "--set", f"training.epochs={W3_EPOCHS}"],
+        jobs.append(Job("W3", "bp-pipeline", "float64", threads, bp("w3.yaml", "--set", f"training.epochs={W3_EPOCHS}"),
                         bp_env, "ms/epoch", bp_ms_per_epoch))
         peer("W3", "PyTorch", "torch", "torch_peer.py", "float64", "ms/epoch", peer_ms_per_epoch, epochs)
         peer("W3", "numpy (hand-written)", "numpy", "numpy_peer.py", "float64", "ms/epoch", peer_ms_per_epoch, epochs)
     if "load" in workloads and threads == 1:
-        jobs.append(Job("load", "bp-pipeline validate w1.yaml, whole process", "float64", 1, bp + ["validate", "w1.yaml"],
+        jobs.append(Job("load", "bp-pipeline validate w1.yaml, whole process", "float64", 1, [binary, "validate", "w1.yaml"],
                         bp_env, "ms", whole_process_ms, writes=False, skip="" if os.path.isdir(FASHION) else f"no {FASHION}"))
     if "seed" in workloads and threads == 1:
         jobs.append(Job("seed", "bp-pipeline, whole process", "float64", 1,
-                        bp + [os.path.join(ROOT, "Pipelines", "seed.yaml")], bp_env, "ms", whole_process_ms))
+                        bp(os.path.join(ROOT, "Pipelines", "seed.yaml")), bp_env, "ms", whole_process_ms))
     return jobs
 
 
@@ -392,7 +396,7 @@ def main():
     probe = os.path.join(HERE, "w3.yaml")
     features = {
         "float32": run_quiet([binary, "validate", probe, "--set", "training.precision=float32"])[0] == 0,
-        "threads": run_quiet([binary, "validate", probe, "--threads", "1"])[0] == 0,
+        "threads": "--threads" in run_quiet([binary, "help", "run"])[1],
     }
     cores = os.cpu_count() or 1
     scratch = tempfile.mkdtemp(prefix="bp-bench-")
