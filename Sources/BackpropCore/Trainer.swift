@@ -124,6 +124,10 @@ public struct TrainingOutcome: Sendable {
     /// (or, for a loss that exploded while finite, the layer whose weights grew the most).
     public var divergedEpoch: Int? = nil
     public var divergedLayer: Int? = nil
+    /// Samples whose forward and backward pass ran in this call of `train` (not in the epochs
+    /// a resumed state had done): the training set once per whole epoch, plus the batches of an
+    /// epoch cut short, the batch that diverged included.
+    public var samplesProcessed = 0
 }
 
 /// Everything needed to continue a run exactly where it was: restored into a trainer built from
@@ -284,6 +288,7 @@ public final class Trainer {
         var status = earlyStoppingState.stopped ? TrainingStatus.stoppedEarly : .completed
         var failure: String?
         var divergence: (epoch: Int, layer: Int?)?
+        var samplesProcessed = 0
 
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
@@ -349,6 +354,8 @@ public final class Trainer {
                 }
             }
 
+            // Every batch but the last of an epoch is full.
+            samplesProcessed += min(batches * batchSize, training.count)
             let divisor = Double(max(batches, 1))
             var record = EpochRecord(epoch: epoch, loss: lossSum / divisor, learningRate: rate,
                                      gradientNorms: norms.map { $0 / divisor },
@@ -394,6 +401,7 @@ public final class Trainer {
         outcome.finalRegularization = penalty
         outcome.divergedEpoch = divergence?.epoch
         outcome.divergedLayer = divergence?.layer
+        outcome.samplesProcessed = samplesProcessed
         if options.earlyStopping != nil && earlyStoppingState.bestEpoch > 0 { outcome.bestEpoch = earlyStoppingState.bestEpoch }
         if options.measureAccuracy { outcome.finalAccuracy = network.accuracy(on: training) }
         if let validation {

@@ -140,6 +140,29 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(rest.history, reference.history)
     }
 
+    func testSamplesProcessedCountsWholeEpochsAndTheBatchesOfACutShortOne() throws {
+        // 40 samples in batches of 16: 16 + 16 + 8. shouldStop is polled after every batch but an
+        // epoch's last and once after each epoch, so 3 polls an epoch; stopping at poll 8 ends
+        // epoch 3 after its second batch: 2 × 40 + 2 × 16 = 112 samples.
+        let options = TrainingOptions(epochs: 5, batchSize: 16)
+        var polls = 0
+        let stopped = Self.trainer(options).train(Self.data(), shouldStop: { polls += 1; return polls == 8 })
+        XCTAssertEqual(stopped.status, .interrupted)
+        XCTAssertEqual(stopped.history.count, 3)
+        XCTAssertEqual(stopped.samplesProcessed, 112)
+
+        let whole = Self.trainer(options)
+        var states: [TrainingState] = []
+        XCTAssertEqual(whole.train(Self.data(), onState: { states.append($0) }).samplesProcessed, 5 * 40)
+        // A resumed run counts only the epochs it ran itself.
+        XCTAssertEqual(try Self.trainer(options).train(Self.data(), resumingFrom: states[1]).samplesProcessed, 3 * 40)
+
+        // A diverging full-batch run counts the batch that diverged.
+        let diverged = Self.trainer(TrainingOptions(epochs: 50), optimizer: SGD(), schedule: ConstantRate(1e6)).train(Self.data())
+        XCTAssertEqual(diverged.status, .diverged)
+        XCTAssertEqual(diverged.samplesProcessed, diverged.history.count * 40)
+    }
+
     func testAStateForAnotherNetworkIsRejected() {
         var state = Self.trainer(TrainingOptions(epochs: 1)).state
         state.parameters[0] = [1, 2]

@@ -28,6 +28,30 @@ final class RunOutcomeTests: XCTestCase {
         try JSONReader.object(atPath: folder.appendingPathComponent(relative).appendingPathComponent("metrics.json").path)
     }
 
+    /// samples_per_second × train_seconds: the samples the run processed, which must come out a
+    /// whole number (the two are written from it to the last bits, so 1e-9 is ample).
+    func samplesProcessed(_ metrics: [String: Any], file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+        let seconds = try XCTUnwrap(metrics["train_seconds"] as? Double, file: file, line: line)
+        let rate = try XCTUnwrap(metrics["samples_per_second"] as? Double, file: file, line: line)
+        XCTAssertGreaterThan(seconds, 0, file: file, line: line)
+        XCTAssertGreaterThan(rate, 0, file: file, line: line)
+        let product = seconds * rate
+        XCTAssertEqual(product, product.rounded(), accuracy: 1e-9 * product, file: file, line: line)
+        return Int(product.rounded())
+    }
+
+    func testMetricsHaveTrainSecondsAndSamplesPerSecond() throws {
+        let result = try Binary.run(["quick.yaml", "--quiet"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let metrics = try metrics("runs/quick")
+        XCTAssertNil(metrics["training_seconds"], "train_seconds replaced it")
+        // 2 samples × 50 epochs.
+        XCTAssertEqual(try samplesProcessed(metrics), 100)
+        let seconds = try XCTUnwrap(metrics["train_seconds"] as? Double)
+        XCTAssertEqual(seconds, (seconds * 1e6).rounded() / 1e6, "written to the microsecond")
+        XCTAssertLessThan(seconds, 60)
+    }
+
     func testRunFailingBeforeTrainingLeavesNothingNewAndKeepsTheEarlierRun() throws {
         let first = try Binary.run(["quick.yaml", "--quiet"], in: folder)
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -143,6 +167,7 @@ final class RunOutcomeTests: XCTestCase {
         XCTAssertEqual(metrics["failure"] as? String, "the loss became inf in epoch 2: the outputs of layer 2 are too large for the loss")
         XCTAssertEqual(metrics["diverged_epoch"] as? Int, 2)
         XCTAssertEqual(metrics["diverged_layer"] as? Int, 2)
+        XCTAssertEqual(try samplesProcessed(metrics), 6, "one sample in each of 6 epochs, the diverging one included")
         let history = try String(contentsOf: folder.appendingPathComponent("runs/explodes/history.csv"), encoding: .utf8)
         XCTAssertEqual(history.split(separator: "\n").count, 1 + 2, "a header and epochs 1 and 2")
         XCTAssertTrue(history.split(separator: "\n").last?.hasPrefix("2,inf,") ?? false, history)
@@ -168,6 +193,10 @@ final class RunOutcomeTests: XCTestCase {
         let epochs = try XCTUnwrap(metrics["epochs"] as? Int)
         XCTAssertGreaterThan(epochs, 0)
         XCTAssertLessThan(epochs, 10_000_000)
+        // 16 samples in batches of 1, stopped after a batch: the last epoch counts its batches.
+        let samples = try samplesProcessed(metrics)
+        XCTAssertGreaterThan(samples, 16 * (epochs - 1))
+        XCTAssertLessThanOrEqual(samples, 16 * epochs)
         let history = try String(contentsOf: folder.appendingPathComponent("runs/long/history.csv"), encoding: .utf8)
         XCTAssertEqual(history.split(separator: "\n").count, 1 + epochs)
         XCTAssertTrue(result.stdout.hasPrefix("long: interrupted after \(epochs) epoch"), result.stdout)
@@ -197,6 +226,13 @@ final class RunOutcomeTests: XCTestCase {
         let resumed = try Binary.run(["resumable.yaml", "--resume", "runs/resumable"], in: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try metrics("runs/resumable")["status"] as? String, "completed")
+        // The resumed process trained only the remaining epochs, from epoch stoppedAt + 1, or
+        // stoppedAt when the signal cut that one short.
+        let resumedMetrics = try metrics("runs/resumable")
+        let resumedSamples = try samplesProcessed(resumedMetrics)
+        let perEpoch = try XCTUnwrap(resumedMetrics["training_samples"] as? Int)
+        XCTAssertEqual(perEpoch, 11, "16 samples less a stratified 25 % validation part")
+        XCTAssertTrue([3000 - stoppedAt, 3001 - stoppedAt].map { $0 * perEpoch }.contains(resumedSamples), "\(resumedSamples)")
         let expected = try contents("runs/uninterrupted"), actual = try contents("runs/resumable")
         for file in ["history.csv", "model.json", "loss_curve.png", "gradient_heatmap.png"] {
             XCTAssertNotNil(expected[file], file)

@@ -38,9 +38,17 @@ public struct MetricsOutput: OutputStage, StagePlugin {
             ("seed", .integer(Int(report.definition.seed))),
             ("parameters", .integer(report.network.parameterCount)),
             ("training_samples", .integer(report.data.training.count)),
-            ("training_seconds", .number((report.trainingSeconds * 1000).rounded() / 1000)),
         ]
+        members += Self.speed(seconds: report.trainingSeconds, samples: outcome.samplesProcessed)
         return .object(members)
+    }
+
+    /// `train_seconds` (the training call alone, to the microsecond, at least 1 µs) and
+    /// `samples_per_second` = samples processed / train_seconds, so the two multiply back to the
+    /// sample count (up to rounding in the last bits).
+    static func speed(seconds: Double, samples: Int) -> [(String, JSON)] {
+        let microseconds = max((seconds * 1e6).rounded(), 1) / 1e6
+        return [("train_seconds", .number(microseconds)), ("samples_per_second", .number(Double(samples) / microseconds))]
     }
 }
 
