@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev           # gzip-compressed IDX files (CZlib)
   fonts-dejavu-core    # chart text (DejaVu Sans through fontconfig)
   dataset-fashion-mnist  # /usr/share/datasets/fashion-mnist for Pipelines/fashion-mnist.yaml
+  python3-jsonschema   # tests only: a draft-07 validator for `bp-pipeline schema` (pulls in python3)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -18,7 +18,7 @@ struct BPPipeline: ParsableCommand {
             + "65 invalid data, 66 missing or unreadable input, 73 output cannot be written, "
             + "130/143 interrupted by SIGINT/SIGTERM.",
         version: Engine.version,
-        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self],
+        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self, Schema.self],
         defaultSubcommand: Run.self)
 
     /// A misspelt command would otherwise be read as the spec of the default `run` command

@@ -50,7 +50,7 @@ final class PluginExampleRunTests: XCTestCase {
     /// The head matches the loss, as the spec's checks require: sigmoid outputs with
     /// binary_cross_entropy, or (for `cross_entropy` and `softmax`, which only an output layer
     /// may use) two softmax outputs with cross_entropy.
-    func spec(_ entry: PluginParameterTests.Entry, inputs: Int, outputs: Int) -> String {
+    static func spec(_ entry: PluginParameterTests.Entry, inputs: Int, outputs: Int) -> String {
         let example = entry.description.example
         func part(_ kind: StageKind, _ fallback: String) -> String { entry.kind == kind ? example : fallback }
         let softmaxHead = (entry.kind == .loss && entry.name == "cross_entropy") || (entry.kind == .activation && entry.name == "softmax")
@@ -82,7 +82,7 @@ final class PluginExampleRunTests: XCTestCase {
                 shape = (data.training.featureCount, data.training.targetCount)
             }
             let specPath = folder.appendingPathComponent("spec.yaml").path
-            try spec(entry, inputs: shape.inputs, outputs: shape.outputs).write(toFile: specPath, atomically: true, encoding: .utf8)
+            try Self.spec(entry, inputs: shape.inputs, outputs: shape.outputs).write(toFile: specPath, atomically: true, encoding: .utf8)
             let out = folder.appendingPathComponent("out").path
             let definition = try Engine.load(RunRequest(specPath: specPath, outputDirectory: out))
             let result = try Engine.run(try Engine.prepare(definition))
