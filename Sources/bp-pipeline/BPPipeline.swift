@@ -13,6 +13,7 @@ struct BPPipeline: ParsableCommand {
               bp-pipeline validate SPEC [the options of a run]
               bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL]
               bp-pipeline plugins
+              bp-pipeline schema
             """,
         discussion: "Exit codes: 0 success, 1 training failed (diverged), 64 bad usage or invalid spec, "
             + "65 invalid data, 66 missing or unreadable input, 73 output cannot be written, "
@@ -32,7 +33,8 @@ struct BPPipeline: ParsableCommand {
         main(nil)
     }
 
-    static let commandNames = ["run", "validate", "plugins", "gradcheck", "help"]
+    /// Every command's name, from the subcommand list itself, so a new command is offered too.
+    static let commandNames = configuration.subcommands.map { $0._commandName } + ["help"]
 }
 
 /// Options shared by commands that read a spec.
