@@ -14,7 +14,8 @@ struct BPPipeline: ParsableCommand {
               bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL]
               bp-pipeline plugins
             """,
-        discussion: "Exit codes: 0 success, 1 training failed (diverged), 64 bad usage or invalid spec, "
+        discussion: "Exit codes: 0 success, 1 training failed (diverged), 3 an expect: condition failed (outputs written), "
+            + "64 bad usage or invalid spec, "
             + "65 invalid data, 66 missing or unreadable input, 73 output cannot be written, "
             + "130/143 interrupted by SIGINT/SIGTERM.",
         version: Engine.version,
@@ -113,7 +114,11 @@ struct Run: ParsableCommand {
             let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested },
                                         onEpoch: progress.update)
             progress.finish()
-            if !options.quiet { Terminal.printSummary(result, resume: options.resumeCommand(into: result.outputDirectory)) }
+            if options.quiet {
+                Terminal.printFailedExpectations(result)
+            } else {
+                Terminal.printSummary(result, resume: options.resumeCommand(into: result.outputDirectory))
+            }
             switch result.exitCode {
             case .success: return
             case .interrupted, .terminated: throw ExitCode(StopSignal.exitCode.rawValue)
