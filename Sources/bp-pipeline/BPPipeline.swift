@@ -12,6 +12,7 @@ struct BPPipeline: ParsableCommand {
             bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--quiet]
               bp-pipeline validate SPEC [the options of a run]
               bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL]
+              bp-pipeline explain SPEC --weight L:J,K [--epoch E] [--format text|markdown|latex]
               bp-pipeline plugins
             """,
         discussion: "Exit codes: 0 success, 1 training failed (diverged), 3 an expect: condition failed (outputs written), "
@@ -19,7 +20,7 @@ struct BPPipeline: ParsableCommand {
             + "65 invalid data, 66 missing or unreadable input, 73 output cannot be written, "
             + "130/143 interrupted by SIGINT/SIGTERM.",
         version: Engine.version,
-        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self],
+        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self, ExplainWeight.self],
         defaultSubcommand: Run.self)
 
     /// A misspelt command would otherwise be read as the spec of the default `run` command
@@ -33,7 +34,7 @@ struct BPPipeline: ParsableCommand {
         main(nil)
     }
 
-    static let commandNames = ["run", "validate", "plugins", "gradcheck", "help"]
+    static let commandNames = ["run", "validate", "plugins", "gradcheck", "explain", "help"]
 }
 
 /// Options shared by commands that read a spec.
