@@ -19,7 +19,8 @@ struct ExplainWeight: ParsableCommand {
     @Option(help: ArgumentHelp("The weight w^L_JK (1-based: layer L, unit J below, unit K of layer L).", valueName: "L:J,K"))
     var weight: String
 
-    @Option(help: ArgumentHelp("Train this many epochs first and explain at those parameters.", valueName: "E"))
+    // `.unconditional`: `--epoch -1` is read as the number -1 (and refused below), not as an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train this many epochs first and explain at those parameters.", valueName: "E"))
     var epoch = 0
 
     @Option(help: "text (Unicode, like the seed), markdown or latex (a complete document).")
