@@ -17,6 +17,8 @@ public struct PipelineDefinition {
     public let schedule: any LearningRateSchedule
     public let training: TrainingDefinition
     public let outputs: [any OutputStage]
+    /// `expect:`: conditions on the finished run's metrics (exit 3 when one fails).
+    public let expectations: [Expectation]
     /// The output folder: `--out DIR` (or `--resume DIR`) if given, else the spec's
     /// `output_dir` resolved against the spec's folder, else `runs/NAME` beside the spec;
     /// lexically normalised (`runs/new/` is `runs/new`).
@@ -93,11 +95,16 @@ extension PipelineDefinition {
             outputDirectory = PathTools.join(directory, "runs/\(name)")
         }
         let outputs = try decodeOutputs(top.optional("outputs"), context: context)
+        let facts = Expectation.SpecFacts(layers: network.layers.count,
+                                          hasValidation: dataValidation != nil || training.validationFraction != nil,
+                                          hasEarlyStopping: training.earlyStopping != nil,
+                                          hasRegularization: training.regularization.isActive)
+        let expectations = try Expectation.decode(top.optional("expect"), facts: facts)
         try top.finish()
         return PipelineDefinition(name: name, seed: seed, specPath: specPath, specDigest: specDigest,
                                   overrides: overrides, context: context, data: data, dataName: dataName,
                                   network: network, loss: loss, schedule: schedule, training: training,
-                                  outputs: outputs, outputDirectory: outputDirectory, root: root)
+                                  outputs: outputs, expectations: expectations, outputDirectory: outputDirectory, root: root)
     }
 
     /// A command-line folder, normalised; an empty one stays empty so the check can name it.

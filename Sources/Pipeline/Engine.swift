@@ -40,9 +40,12 @@ public struct RunResult {
     public let report: RunReport
     public let outputDirectory: String
 
+    /// A diverged run exits 1 and an interrupted one 130/143 whatever its expectations say
+    /// (an interrupted run checks none: it has not finished); a finished run exits 3 when an
+    /// expectation failed.
     public var exitCode: ExitCode {
         switch report.outcome.status {
-        case .completed, .stoppedEarly: return .success
+        case .completed, .stoppedEarly: return report.expectationsPassed ? .success : .expectationFailed
         case .diverged: return .trainingFailed
         case .interrupted: return .interrupted
         }
@@ -115,6 +118,7 @@ public enum Engine {
             throw SpecError("\(units) but the data has \(count) target column\(count == 1 ? "" : "s")", at: last.unitsNode.location)
         }
         for output in definition.outputs { try output.check(definition, data: data) }
+        try Expectation.checkAvailable(definition.expectations, data: data)
     }
 
     /// Trains and writes every output into a staging folder beside the output folder, then
@@ -180,8 +184,9 @@ public enum Engine {
             } else if every != nil && outcome.status != .diverged {
                 try staging.writeFile(Checkpoint.fileName, try Checkpoint(trainer.state, for: definition).encoded())
             }
-            let report = RunReport(definition: definition, network: prepared.network, data: prepared.data,
+            var report = RunReport(definition: definition, network: prepared.network, data: prepared.data,
                                    outcome: outcome, trainingSeconds: seconds, version: version)
+            if outcome.status != .interrupted { report.expectations = definition.expectations.map { $0.check(report) } }
             for output in definition.outputs {
                 do {
                     try output.write(report, to: staging.path + "/" + output.file)

@@ -5,6 +5,8 @@ public enum ExitCode: Int32, Sendable {
     case success = 0
     /// A run that failed while training (diverged).
     case trainingFailed = 1
+    /// A finished run with an `expect:` condition that failed (its outputs are written).
+    case expectationFailed = 3
     /// Bad usage or an invalid spec.
     case usage = 64
     /// Invalid data in a data file.

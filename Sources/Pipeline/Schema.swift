@@ -61,7 +61,22 @@ public enum SpecSchema {
                 "the output folder, relative to the spec's folder (default runs/NAME beside the spec; --out replaces it)"),
             Key("outputs", .object([("type", .string("array")), ("items", reference(.output))]), nullable: true,
                 "the files a run writes, in order (default [loss_curve, metrics, history, model]; [] writes none)"),
+            Key("expect", expectSchema, nullable: true,
+                "conditions on the finished run's metrics for CI, e.g. final_loss: \"< 0.05\"; one that fails makes the run exit 3"),
         ]
+    }
+
+    /// `expect:`: each metric `ExpectMetric` knows, with a condition string ("< 0.05",
+    /// ">= 0.9", "0.1..10"); one name per layer for the per-layer gradient figures.
+    static var expectSchema: JSON {
+        let condition = JSON.object([("type", .string("string")), ("minLength", .integer(1))])
+        return .object([
+            ("type", .string("object")),
+            ("properties", .object(ExpectMetric.fixedNames.map { ($0.0, withDescription(condition, "a condition on \($0.0)")) })),
+            ("patternProperties", .object([("^grad_(norm|mean_abs)_[1-9][0-9]{0,5}$",
+                                            withDescription(condition, "a condition on layer L's gradient in the last epoch"))])),
+            ("additionalProperties", .bool(false)),
+        ])
     }
 
     static var networkKeys: [Key] {

@@ -182,7 +182,7 @@ public struct SpecNode: Sendable {
 }
 
 /// Quotes user text for a message, shortened and with line breaks escaped so it stays on one line.
-func quote(_ text: String) -> String {
+public func quote(_ text: String) -> String {
     var shown = ""
     var count = 0
     for scalar in text.unicodeScalars {

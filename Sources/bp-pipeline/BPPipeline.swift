@@ -12,14 +12,16 @@ struct BPPipeline: ParsableCommand {
             bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--quiet]
               bp-pipeline validate SPEC [the options of a run]
               bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL]
+              bp-pipeline explain SPEC --weight L:J,K [--epoch E] [--format text|markdown|latex]
               bp-pipeline plugins
               bp-pipeline schema
             """,
-        discussion: "Exit codes: 0 success, 1 training failed (diverged), 64 bad usage or invalid spec, "
+        discussion: "Exit codes: 0 success, 1 training failed (diverged), 3 an expect: condition failed (outputs written), "
+            + "64 bad usage or invalid spec, "
             + "65 invalid data, 66 missing or unreadable input, 73 output cannot be written, "
             + "130/143 interrupted by SIGINT/SIGTERM.",
         version: Engine.version,
-        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self, Schema.self],
+        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self, ExplainWeight.self, Schema.self],
         defaultSubcommand: Run.self)
 
     /// A misspelt command would otherwise be read as the spec of the default `run` command
@@ -115,7 +117,11 @@ struct Run: ParsableCommand {
             let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested },
                                         onEpoch: progress.update)
             progress.finish()
-            if !options.quiet { Terminal.printSummary(result, resume: options.resumeCommand(into: result.outputDirectory)) }
+            if options.quiet {
+                Terminal.printFailedExpectations(result)
+            } else {
+                Terminal.printSummary(result, resume: options.resumeCommand(into: result.outputDirectory))
+            }
             switch result.exitCode {
             case .success: return
             case .interrupted, .terminated: throw ExitCode(StopSignal.exitCode.rawValue)

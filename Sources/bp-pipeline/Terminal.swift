@@ -30,7 +30,7 @@ enum Terminal {
     }
 
     /// The summary on stdout; an interrupted run also names its checkpoint and prints
-    /// `resume`, the command that continues it.
+    /// `resume`, the command that continues it. Then one verdict line per `expect:` condition.
     static func printSummary(_ result: RunResult, resume: String) {
         let outcome = result.report.outcome
         var line = "\(result.report.definition.name): \(outcome.status.rawValue) after \(outcome.history.count) epoch\(outcome.history.count == 1 ? "" : "s"), final loss \(outcome.finalLoss)"
@@ -44,6 +44,15 @@ enum Terminal {
         if outcome.status == .interrupted {
             print("  checkpoint: \(result.outputDirectory)/\(Checkpoint.fileName)")
             print("  resume with: \(resume)")
+        }
+        for expectation in result.report.expectations { print(expectation.verdictLine) }
+    }
+
+    /// With `--quiet` the summary is not printed, but a failed expectation is the reason for
+    /// exit 3 and goes to stderr: `spec.yaml: error: expect: val_accuracy 0.83 >= 0.9 FAILED`.
+    static func printFailedExpectations(_ result: RunResult) {
+        for expectation in result.report.expectations where !expectation.passed {
+            printError("\(result.report.definition.specPath): error: \(expectation.verdictLine)")
         }
     }
 

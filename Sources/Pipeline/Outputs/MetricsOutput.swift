@@ -3,7 +3,7 @@ import BackpropCore
 /// `metrics.json`: how the run ended and its final numbers.
 public struct MetricsOutput: OutputStage, StagePlugin {
     public static let description = StageDescription(
-        name: "metrics", summary: "metrics.json: status, epochs, final_loss and, where they exist, accuracies, validation/test figures, best_epoch and the regularization penalty",
+        name: "metrics", summary: "metrics.json: status, epochs, final_loss and, where they exist, accuracies, validation/test figures, best_epoch, the regularization penalty and the expect: verdicts",
         parameters: [file],
         example: "- type: metrics\n  file: metrics.json")
     public let file: String
@@ -32,6 +32,7 @@ public struct MetricsOutput: OutputStage, StagePlugin {
         if let failure = outcome.failure { members.append(("failure", .string(failure))) }
         if let epoch = outcome.divergedEpoch { members.append(("diverged_epoch", .integer(epoch))) }
         if let layer = outcome.divergedLayer { members.append(("diverged_layer", .integer(layer))) }
+        members += Expectation.metricsMembers(report.expectations)
         members += [
             ("loss", .string(report.definition.loss.name)),
             ("optimizer", .string(report.definition.training.optimizerName)),

@@ -11,6 +11,12 @@ public struct RunReport {
     public let version: String
     /// The test part measured with the final parameters, once for every output and the summary.
     public let testEvaluation: PartEvaluation?
+    /// The spec's `expect:` conditions checked against this run, in the spec's order; empty
+    /// without `expect:` and for an interrupted run.
+    public internal(set) var expectations: [ExpectationResult] = []
+
+    /// True unless an expectation failed.
+    public var expectationsPassed: Bool { expectations.allSatisfy(\.passed) }
 
     public init(definition: PipelineDefinition, network: Network, data: LoadedData, outcome: TrainingOutcome,
                 trainingSeconds: Double, version: String) {
