@@ -99,7 +99,7 @@ public final class PluginArguments {
         guard let value = optional(key) else { return fallback }
         let word = try value.string(key)
         guard choices.contains(word) else {
-            var message = "\(what(key)) must be one of \(choices.map { "'\($0)'" }.joined(separator: ", ")), found '\(word)'"
+            var message = "\(what(key)) must be one of \(choices.map { "'\($0)'" }.joined(separator: ", ")), found \(quote(word))"
             if let hint = didYouMean(word, among: choices) { message += "; \(hint)" }
             throw SpecError(message, at: value.location)
         }
