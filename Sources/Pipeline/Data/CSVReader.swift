@@ -10,9 +10,10 @@ import PipelineSpec
 /// a quote inside an unquoted field, text after a closing quote, a quote left open at the end.
 ///
 /// Bounded: a record (quoted line breaks included) of more than `maximumRecordBytes` or
-/// `maximumFields` is refused, checked once per chunk, so an endless line or /dev/zero holds at
-/// most one limit plus one chunk. A NUL byte anywhere, or a control character in the first chunk,
-/// means the file is not text: it is refused as binary, naming the byte.
+/// `maximumFields` is refused, checked at every chunk boundary and at the record's end, so an
+/// endless line holds at most one limit plus one chunk. A NUL byte anywhere, or a control
+/// character in the first chunk, means the file is not text (/dev/zero, an image, an IDX file):
+/// it is refused as binary, naming the byte.
 final class CSVReader {
     /// 16 MiB: a row of a million 15-character numbers; far beyond any real CSV record.
     static let maximumRecordBytes = 16 << 20
