@@ -89,3 +89,17 @@ func longLinesShowAWindowAroundTheColumn(column: Int, caret: Int, suffix: String
     let error = SpecError("far", at: SourceLocation(source: source, line: 5, column: 1))
     #expect(error.description == "s.yaml:5:1: error: far")
 }
+
+/// A megabyte-long key given twice: the message quotes 40 characters of it and the shown line is
+/// a window, so the whole error stays a few hundred bytes.
+@Test func aHugeDuplicateKeyIsQuotedShort() throws {
+    let key = String(repeating: "k", count: 1_000_000)
+    let error = try #require(throws: SpecError.self) {
+        // Explicit keys (`? key`): libyaml refuses an implicit key longer than 1024 characters.
+        try SpecLoader.parse(SourceFile(path: "big.yaml", text: "? \(key)\n: 1\n? \(key)\n: 2\n"))
+    }
+    let lines = error.description.split(separator: "\n")
+    #expect(lines[0] == "big.yaml:3:3: error: duplicate key '\(String(repeating: "k", count: 40))...' (999,960 more characters) (first at line 1)")
+    #expect(lines[1] == "    ? " + String(repeating: "k", count: 158) + "...")
+    #expect(error.description.utf8.count < 500)
+}
