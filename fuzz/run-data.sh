@@ -46,7 +46,9 @@ swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name Pipeline \
     -lyaml -lopenblas -lcairo -lpng16 -lz -o "$binary" 2>&1 | grep -v "Cannot export local symbol" >&2 || true
 [ -x "$binary" ] || { echo "build failed" >&2; exit 1; }
 
-csv) harness=fuzz/CSVFuzz.swift; seeds=(fuzz/seeds-csv Tests/EndToEndTests/Fixtures/specs/data Data) ; pattern='*.csv*' ;;    find "$folder" -type f -name "$pattern" -size -64k -exec cp {} "$out/corpus/" \;
+for folder in "${seeds[@]}"; do
+    [ -d "$folder" ] || { echo "seed folder $folder is missing" >&2; exit 1; }
+    find "$folder" -type f -name "$pattern" -size -64k -exec cp {} "$out/corpus/" \;
 done
 
 exec "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=16384 \

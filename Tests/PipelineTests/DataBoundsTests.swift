@@ -8,24 +8,20 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct DataBoundsTests {
     static let mebibyte = 1 << 20
 
-    /// The reader checks a record's length at each 1 MiB chunk: the header (4 bytes) is line 1,
-    /// the endless row starts at byte 5 and holds 17 MiB - 4 bytes > 16 MiB after chunk 17.
-    @Test func anEndlessRowStopsAtTheChunkWhereItPasses16MiB() throws {
+    /// The reader checks a record's length at each 1 MiB chunk. An endless row: the header
+    /// (4 bytes) is line 1, the row starts at byte 5 and holds 17 MiB - 4 bytes > 16 MiB after
+    /// chunk 17. A quote opened at line 2, field 2 and never closed: the record holds 17 MiB - 6
+    /// bytes (the comma and the quote are not kept), also past the limit after chunk 17.
+    @Test(arguments: [
+        ("a,b\n", UInt8(ascii: "1"), "{dir}/d.csv:2: error: the row is longer than 16.0 MiB (no end by byte 17,825,792 of the file); bp-pipeline reads rows of at most 16.0 MiB"),
+        ("a,b\n1,\"", UInt8(ascii: "x"), "{dir}/d.csv:2:2: error: a quoted field is still open after 16.0 MiB (no end by byte 17,825,792 of the file); is its closing quote missing?"),
+    ])
+    func aRecordPast16MiBStopsAtTheChunkWhereItPassesIt(head: String, filler: UInt8, expected: String) throws {
         let scratch = try DataScratch()
-        try scratch.write("d.csv", bytes: Array("a,b\n".utf8) + [UInt8](repeating: UInt8(ascii: "1"), count: 18 * Self.mebibyte))
+        try scratch.write("d.csv", bytes: Array(head.utf8) + [UInt8](repeating: filler, count: 18 * Self.mebibyte))
         let (code, message) = try scratch.failure("type: csv\npath: d.csv")
         #expect(code == .dataError)
-        #expect(message == "{dir}/d.csv:2: error: the row is longer than 16.0 MiB (no end by byte 17,825,792 of the file); bp-pipeline reads rows of at most 16.0 MiB")
-    }
-
-    /// A quote opened at line 2, field 2 and never closed: the record holds 17 MiB - 6 bytes
-    /// (the comma and the quote are not kept) after chunk 17.
-    @Test func anOpenQuoteStopsAt16MiBNamingWhereItOpened() throws {
-        let scratch = try DataScratch()
-        try scratch.write("d.csv", bytes: Array("a,b\n1,\"".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 18 * Self.mebibyte))
-        let (code, message) = try scratch.failure("type: csv\npath: d.csv")
-        #expect(code == .dataError)
-        #expect(message == "{dir}/d.csv:2:2: error: a quoted field is still open after 16.0 MiB (no end by byte 17,825,792 of the file); is its closing quote missing?")
+        #expect(message == expected)
     }
 
     /// 2^20 + 1 fields in the header: refused at the end of the record.
@@ -140,28 +136,23 @@ import Testing
         #expect(message == "{dir}/p.csv: error: gives more than 1.0 MiB of data (the --max-memory limit) and has not ended; bp-pipeline reads a pipe or device only up to that; give a larger --max-memory if the data is real")
     }
 
-    /// A gzip file of 2 MiB of blank lines inflates past a 1 MiB budget: refused with how much of
-    /// the compressed file was read (all of it here: zlib reads 256 KiB at a time).
-    @Test func aGzipBombStopsAtTheMemoryLimit() throws {
-        let scratch = try DataScratch()
-        let gzip = try GzipInflater.compress(Array(("a,k\n" + String(repeating: "\n", count: 2 * Self.mebibyte)).utf8))
-        try scratch.write("b.csv.gz", bytes: gzip)
-        let (code, message) = try scratch.failure("type: csv\npath: b.csv.gz", maximumMemory: Self.mebibyte)
-        #expect(code == .dataError)
-        let size = MemoryEstimate.format(gzip.count)
-        #expect(message == "{dir}/b.csv.gz: error: the gzip data inflates to more than 1.0 MiB (the --max-memory limit) after \(size) of its \(size); give a larger --max-memory if the data is real")
-    }
-
-    /// IDX: data followed by a gzip bomb is refused at the limit instead of counting every byte.
-    @Test func bytesAfterGzipIDXDataAreCountedOnlyToTheLimit() throws {
+    /// A gzip stream that inflates past a 1 MiB budget is refused with how much of the compressed
+    /// file was read (all of it here: zlib reads 256 KiB at a time): a CSV of 2 MiB of blank lines
+    /// (nothing is held), and IDX data followed by 2 MiB of zeros (before, every byte after the
+    /// data was inflated just to be counted).
+    @Test(arguments: [
+        ("b.csv.gz", Array(("a,k\n" + String(repeating: "\n", count: 2 * mebibyte)).utf8), "type: csv\npath: b.csv.gz"),
+        ("i.idx.gz", idxBytes([2, 2], [1, 2, 3, 4]) + [UInt8](repeating: 0, count: 2 * mebibyte), "type: idx\nimages: i.idx.gz\nlabels: l.idx"),
+    ])
+    func aGzipBombStopsAtTheMemoryLimit(name: String, inflated: [UInt8], keys: String) throws {
         let scratch = try DataScratch()
         try scratch.write("l.idx", bytes: idxBytes([2], [0, 1]))
-        let gzip = try GzipInflater.compress(idxBytes([2, 2], [1, 2, 3, 4]) + [UInt8](repeating: 0, count: 2 * Self.mebibyte))
-        try scratch.write("i.idx.gz", bytes: gzip)
-        let (code, message) = try scratch.failure("type: idx\nimages: i.idx.gz\nlabels: l.idx", maximumMemory: Self.mebibyte)
+        let gzip = try GzipInflater.compress(inflated)
+        try scratch.write(name, bytes: gzip)
+        let (code, message) = try scratch.failure(keys, maximumMemory: Self.mebibyte)
         #expect(code == .dataError)
         let size = MemoryEstimate.format(gzip.count)
-        #expect(message == "{dir}/i.idx.gz: error: the gzip data inflates to more than 1.0 MiB (the --max-memory limit) after \(size) of its \(size); give a larger --max-memory if the data is real")
+        #expect(message == "{dir}/\(name): error: the gzip data inflates to more than 1.0 MiB (the --max-memory limit) after \(size) of its \(size); give a larger --max-memory if the data is real")
     }
 
     /// Rows of 2 inputs and 2 classes: 4 float64 numbers, 32 bytes each. 1 MiB holds 32,768; row
