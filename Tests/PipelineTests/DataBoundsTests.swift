@@ -183,7 +183,7 @@ import Testing
         try scratch.write("d.csv", "a,k\n1,x\n2,y\n")
         try scratch.write("t.csv", "a,k\n1,x\n2,y\n3,x\n")
         let (_, message) = try scratch.failure("type: csv\npath: d.csv\ntest: t.csv", maximumMemory: 100)
-        #expect(message == "{dir}/t.csv:4: error: the data does not fit in --max-memory (52 B): by this row it holds 3 samples of 1 input and 2 classes one-hot, 9 float64 numbers (72 B); raise --max-memory or use a smaller file")
+        #expect(message == "{dir}/t.csv:4: error: the data does not fit in --max-memory (52 B left of 100 B after the training file): by this row it holds 3 samples of 1 input and 2 classes one-hot, 9 float64 numbers (72 B); raise --max-memory or use a smaller file")
     }
 
     /// The case: a header of 250,000 names (1.7 MB) and a misspelt label. The message

@@ -99,9 +99,12 @@ public struct CSVData: DataStage, StagePlugin {
 
     public func load(_ request: DataRequest) throws -> LoadedData {
         let budget = request.maximumMemory
-        let training = try CSVTable.read(path, plan: self, fixed: nil, maximumBytes: budget)
+        let training = try CSVTable.read(path, plan: self, fixed: nil, maximumBytes: budget,
+                                         budget: MemoryEstimate.format(budget))
         let test = try testPath.map {
-            try CSVTable.read($0, plan: self, fixed: training, maximumBytes: max(0, budget - training.byteCount))
+            let left = max(0, budget - training.byteCount)
+            return try CSVTable.read($0, plan: self, fixed: training, maximumBytes: left,
+                                     budget: "\(MemoryEstimate.format(left)) left of \(MemoryEstimate.format(budget)) after the training file")
         }
         let task: LearningTask = training.classes.map { .classification(classes: $0) } ?? .regression
         return try options.assemble(request, training: training.dataset, test: test?.dataset, task: task,
@@ -161,8 +164,9 @@ struct CSVTable {
     /// `maximumBytes` (the --max-memory budget) bounds the samples as they are read: once
     /// rows · (features + outputs) float64 numbers, what the dataset will hold, pass it, the read
     /// stops with exit 65 at that row. A gzip file or a pipe may also decode to at most that many
-    /// bytes of text (real numbers take 2 to 20 characters for their 8 bytes).
-    static func read(_ path: String, plan: CSVData, fixed: CSVTable?, maximumBytes: Int) throws -> CSVTable {
+    /// bytes of text (real numbers take 2 to 20 characters for their 8 bytes). `budget` says what
+    /// the limit is in the message ("1.0 MiB", or what the training file left of it).
+    static func read(_ path: String, plan: CSVData, fixed: CSVTable?, maximumBytes: Int, budget: String) throws -> CSVTable {
         let file = try DataFile(path: path, maximumBytes: maximumBytes)
         let reader = CSVReader(file: file, delimiter: plan.delimiter)
         guard try reader.next() else { throw PipelineError.data("the file is empty", path: path) }
@@ -309,7 +313,7 @@ struct CSVTable {
             let numbers = MemoryEstimate.multiply(rows, featureIndices.count + outputs)
             if MemoryEstimate.multiply(numbers, 8) > maximumBytes {
                 let what = labelIndex == nil ? "\(outputs) target\(outputs == 1 ? "" : "s")" : "\(grouped(outputs)) class\(outputs == 1 ? "" : "es") one-hot"
-                throw PipelineError.data("the data does not fit in --max-memory (\(MemoryEstimate.format(maximumBytes))): by this row it holds "
+                throw PipelineError.data("the data does not fit in --max-memory (\(budget)): by this row it holds "
                                          + "\(grouped(rows)) samples of \(featureIndices.count) input\(featureIndices.count == 1 ? "" : "s") and \(what), \(grouped(numbers)) float64 numbers "
                                          + "(\(MemoryEstimate.format(MemoryEstimate.multiply(numbers, 8)))); raise --max-memory or use a smaller file",
                                          path: path, row: reader.line)
