@@ -32,14 +32,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case 0: break
     case 1: spec += "  task: regression\n  targets: [0]\n"
     case 2: spec += "  label: 0\n  normalize: standardize\n"
-    default: spec += "  validation: 0.25\n  normalize: min_max\n"
+    default: spec += "  validation: 0.25\n  normalize: minmax\n"
     }
     do {
         let root = try SpecLoader.load(text: spec, path: "fuzz.yaml")
         guard let node = root["data"] else { return 0 }
         let context = SpecContext(directory: "/", seed: 1)
         let stage = try Registry.data.make(from: node, context: context).product
-        let loaded = try stage.load()
+        // A small --max-memory, so the bounds on what the reader holds are reached too.
+        let loaded = try stage.load(DataRequest(maximumMemory: 64 << 20))
         _ = loaded.training.count
     } catch {
         _ = String(describing: error)

@@ -37,7 +37,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let bytes = MemoryEstimate.multiply(MemoryEstimate.multiply(shape.samples, MemoryEstimate.add(shape.features, shape.targets)), 8)
             if bytes > 1 << 30 { return 0 }
         }
-        let loaded = try stage.load()
+        let loaded = try stage.load(DataRequest(maximumMemory: 1 << 30))
         _ = loaded.training.count
     } catch {
         _ = String(describing: error)

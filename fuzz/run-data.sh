@@ -9,14 +9,14 @@
 # them as one module with the harness (fuzz/CSVFuzz.swift or fuzz/IDXFuzz.swift), the libpng shim
 # as a C object beside it. The harness drives the real plugin: spec text -> registry -> load().
 # Output lives in fuzz/out/ (git-ignored): binary, working corpus, crash-*/timeout-*/oom-* files.
-# Turn every crash into a fixture under Tests/EndToEndTests/Fixtures/data.
+# Turn every crash into a fixture under Tests/EndToEndTests/Fixtures/specs/data.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 target="${1:?usage: fuzz/run-data.sh csv|idx SECONDS}"
 seconds="${2:?usage: fuzz/run-data.sh csv|idx SECONDS}"
 case "$target" in
-csv) harness=fuzz/CSVFuzz.swift; seeds=(fuzz/seeds-csv Tests/EndToEndTests/Fixtures/data Data) ; pattern='*.csv*' ;;
+csv) harness=fuzz/CSVFuzz.swift; seeds=(fuzz/seeds-csv Tests/EndToEndTests/Fixtures/specs/data Data) ; pattern='*.csv*' ;;
 idx) harness=fuzz/IDXFuzz.swift; seeds=(fuzz/seeds-idx) ; pattern='*' ;;
 *) echo "unknown fuzz target '$target' (known: csv, idx)" >&2; exit 64 ;;
 esac
@@ -47,7 +47,7 @@ swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name Pipeline \
 [ -x "$binary" ] || { echo "build failed" >&2; exit 1; }
 
 for folder in "${seeds[@]}"; do
-    [ -d "$folder" ] || continue
+    [ -d "$folder" ] || { echo "seed folder $folder is missing" >&2; exit 1; }
     find "$folder" -type f -name "$pattern" -size -64k -exec cp {} "$out/corpus/" \;
 done
 

@@ -18,7 +18,7 @@ spec)
     harness=fuzz/SpecFuzz.swift
     sources=(Sources/PipelineSpec/*.swift)
     includes=(-I Sources/CYaml)
-    seeds=(Pipelines Tests/PipelineSpecTests/Fixtures fuzz/seeds)
+    seeds=(Pipelines Tests/EndToEndTests/Fixtures/specs fuzz/seeds)
     dictionary=fuzz/yaml.dict
     ;;
 *)
@@ -38,7 +38,7 @@ swiftc -O -sanitize=fuzzer,address -parse-as-library "${includes[@]}" \
 
 # Seed the working corpus with every YAML file of the seed folders (recursively).
 for folder in "${seeds[@]}"; do
-    [ -d "$folder" ] || continue
+    [ -d "$folder" ] || { echo "seed folder $folder is missing" >&2; exit 1; }
     find "$folder" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.txt' \) -exec cp {} "$out/corpus/" \;
 done
 

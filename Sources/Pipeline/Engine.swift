@@ -89,7 +89,7 @@ public enum Engine {
             .check(limit: maximumMemory, definition: definition)
         // training.validation is held out by the data stage, before it normalises, so the
         // statistics see the training part only.
-        let request = DataRequest(validationFraction: definition.training.validationFraction)
+        let request = DataRequest(validationFraction: definition.training.validationFraction, maximumMemory: maximumMemory)
         let data = try specErrors { try definition.data.load(request) }
         try specErrors { try checkShapes(definition, data) }
         let samples = data.training.count + (data.validation?.count ?? 0) + (data.test?.count ?? 0)
@@ -111,8 +111,7 @@ public enum Engine {
             let units = "the output layer has \(last.units) unit\(last.units == 1 ? "" : "s")"
             let count = data.training.targetCount
             if let classes = data.task.classNames, classes.count == count {
-                let shown = classes.prefix(10).joined(separator: ", ") + (classes.count > 10 ? ", ..." : "")
-                throw SpecError("\(units) but the data has \(count) classes (\(shown)); give the output layer one unit per class",
+                throw SpecError("\(units) but the data has \(count) classes (\(boundedList(classes))); give the output layer one unit per class",
                                 at: last.unitsNode.location)
             }
             throw SpecError("\(units) but the data has \(count) target column\(count == 1 ? "" : "s")", at: last.unitsNode.location)

@@ -157,3 +157,11 @@ extension IDXData: DataShapeEstimating {
         return (samples, training.features, classNames?.count ?? 256)
     }
 }
+
+/// synthetic's `samples` and `test` counts give the data's shape, so `samples: 10000000000` is
+/// refused by the estimate before a point is drawn.
+extension SyntheticData: DataShapeEstimating {
+    public func estimatedShape() throws -> (samples: Int, features: Int, targets: Int)? {
+        (MemoryEstimate.add(samples, testSamples ?? 0), shape == .sine ? 1 : 2, oneHot ? 2 : 1)
+    }
+}

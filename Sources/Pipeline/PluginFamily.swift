@@ -74,7 +74,7 @@ public struct PluginFamily<Product>: Sendable {
     func lookup(_ name: String, at node: SpecNode) throws -> Plugin<Product> {
         if let plugin = plugin(named: name) { return plugin }
         let candidates = plugins.flatMap { [$0.description.name] + $0.description.aliases }
-        var message = "unknown \(noun) '\(name)'"
+        var message = "unknown \(noun) \(quote(name))"
         if let suggestion = didYouMean(name, among: candidates) { message += "; \(suggestion)" }
         throw SpecError(message, at: node.location, hint: "known: \(names.joined(separator: ", "))")
     }

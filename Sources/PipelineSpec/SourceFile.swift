@@ -150,6 +150,7 @@ public struct SpecError: Error, Sendable, CustomStringConvertible {
     /// placed `column - 1` characters in, lines up; very long lines show a window around it.
     public var description: String {
         var lines: [String] = []
+        let window = 160
         guard let location else {
             lines.append("\(path): error: \(message)")
             if let hint { lines.append("    hint: \(hint)") }
@@ -159,26 +160,27 @@ public struct SpecError: Error, Sendable, CustomStringConvertible {
         case .file:
             lines.append("\(location.source.path):\(location.line):\(location.column): error: \(message)")
         case .commandLine:
-            lines.append("--set '\(location.source.path)': error: \(message)")
+            // The argument is user text of any length: quoted on one line, cut to a window.
+            lines.append("--set \(quote(location.source.path, limit: window)): error: \(message)")
         }
         if let text = location.source.line(location.line) {
             var shown = text.unicodeScalars.map { scalar -> Unicode.Scalar in
                 scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FEFF}" ? " " : scalar
             }
             var caret = max(0, location.column - 1)
-            let window = 160
-            var prefix = ""
+            var prefix = "", suffix = ""
             if shown.count > window {
                 let start = max(0, min(caret - window / 2, shown.count - window))
-                shown = Array(shown[start..<(start + window)])
                 if start > 0 {
                     prefix = "..."
                     caret = caret - start + 3
                 }
+                if start + window < shown.count { suffix = "..." }
+                shown = Array(shown[start..<(start + window)])
             }
             var rendered = String.UnicodeScalarView()
             rendered.append(contentsOf: shown)
-            lines.append("    " + prefix + String(rendered))
+            lines.append("    " + prefix + String(rendered) + suffix)
             lines.append("    " + String(repeating: " ", count: caret) + "^")
         }
         if let hint { lines.append("    hint: \(hint)") }

@@ -181,31 +181,6 @@ public struct SpecNode: Sendable {
     }
 }
 
-/// Quotes user text for a message, shortened and with line breaks escaped so it stays on one line.
-public func quote(_ text: String) -> String {
-    var shown = ""
-    var count = 0
-    for scalar in text.unicodeScalars {
-        if count == 40 {
-            shown += "..."
-            break
-        }
-        switch scalar {
-        case "\n": shown += "\\n"
-        case "\r": shown += "\\r"
-        case "\t": shown += "\\t"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                shown += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                shown.unicodeScalars.append(scalar)
-            }
-        }
-        count += 1
-    }
-    return "'" + shown + "'"
-}
-
 /// The YAML 1.2 core-schema forms of plain scalars, written out by hand (no regex engine needed).
 enum ScalarForm {
     static func isNull(_ text: String) -> Bool {

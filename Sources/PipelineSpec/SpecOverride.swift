@@ -125,12 +125,12 @@ extension SpecNode {
             value = .mapping(entries)
         case .sequence(var items):
             guard ScalarForm.isInteger(name), name.first != "+", name.first != "-", let index = Int(name) else {
-                throw SpecError("'\(walked)' is a list; expected an item number (from 0), found \(quote(name))",
+                throw SpecError("\(quote(walked)) is a list; expected an item number (from 0), found \(quote(name))",
                                 at: nameLocation)
             }
             guard index <= items.count else {
                 let count = items.count
-                throw SpecError("item \(index) is out of range: '\(walked)' has \(count) "
+                throw SpecError("item \(index) is out of range: \(quote(walked)) has \(count) "
                                 + "\(count == 1 ? "item" : "items") (numbered from 0; \(count) appends one)", at: nameLocation)
             }
             if isLast {
@@ -143,7 +143,7 @@ extension SpecNode {
             }
             value = .sequence(items)
         case .scalar:
-            throw SpecError("cannot set '\(override.pathText)': '\(walked)' is \(kindName), not a mapping or list",
+            throw SpecError("cannot set \(quote(override.pathText)): \(quote(walked)) is \(kindName), not a mapping or list",
                             at: nameLocation)
         }
     }

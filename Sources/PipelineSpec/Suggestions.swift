@@ -31,7 +31,7 @@ public func suggestions(for word: String, among candidates: [String]) -> [String
 
 /// "did you mean 'relu'?" / "did you mean 'relu' or 'elu'?", or nil when nothing is close.
 public func didYouMean(_ word: String, among candidates: [String]) -> String? {
-    let names = suggestions(for: word, among: candidates).map { "'\($0)'" }
+    let names = suggestions(for: word, among: candidates).map { quote($0) }
     guard !names.isEmpty else { return nil }
     return "did you mean \(names.joined(separator: " or "))?"
 }

@@ -172,10 +172,10 @@ private struct TreeBuilder {
             let name = Self.optionalString(event.data.alias.anchor) ?? ""
             guard let target = anchors[name] else {
                 if stack.contains(where: { $0.anchor == name }) {
-                    throw SpecError("alias '*\(name)' refers to a node that contains it", at: at)
+                    throw SpecError("alias \(quote("*" + name)) refers to a node that contains it", at: at)
                 }
-                throw SpecError("unknown anchor '\(name)' in alias '*\(name)'", at: at,
-                                hint: "define '&\(name)' before using '*\(name)'")
+                throw SpecError("unknown anchor \(quote(name)) in alias \(quote("*" + name))", at: at,
+                                hint: "define \(quote("&" + name)) before using \(quote("*" + name))")
             }
             try count(target.size, at: at)
             // Aliases must not stack nesting beyond the cap either: deep trees overflow recursive
@@ -242,7 +242,7 @@ private struct TreeBuilder {
                                 hint: "write the keys out in full")
             }
             if let firstLine = stack[top].keyLines[key] {
-                throw SpecError("duplicate key '\(key)' (first at line \(firstLine))", at: node.location)
+                throw SpecError("duplicate key \(quote(key)) (first at line \(firstLine))", at: node.location)
             }
             stack[top].keyLines[key] = node.location.line
         }
@@ -254,7 +254,7 @@ private struct TreeBuilder {
     func checkedTag(_ tag: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation) throws -> String? {
         guard let tag = Self.optionalString(tag) else { return nil }
         if tag.hasPrefix("tag:yaml.org,2002:") || tag == "!" { return tag }
-        throw SpecError("the tag '\(tag)' is not supported", at: location,
+        throw SpecError("the tag \(quote(tag)) is not supported", at: location,
                         hint: "remove the tag; plain values are read by the key they belong to")
     }
 

@@ -178,5 +178,5 @@ func nullValues(yaml: String, expected: Bool) throws {
 @Test func longScalarsAreShortenedInMessages() throws {
     let long = String(repeating: "a", count: 50)
     let error = try #require(throws: SpecError.self) { try value(long).int("n") }
-    #expect(error.message == "expected an integer for 'n', found '\(String(repeating: "a", count: 40))...'")
+    #expect(error.message == "expected an integer for 'n', found '\(String(repeating: "a", count: 40))...' (10 more characters)")
 }

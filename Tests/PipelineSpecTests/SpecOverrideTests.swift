@@ -174,9 +174,7 @@ func valuesAreReadAsYAML(value: String, kind: String, plain: Bool) throws {
                                  ^
         """),
     ("training.epochs=5\n---\n6", """
-        --set 'training.epochs=5
-        ---
-        6': error: a spec must be one YAML document; a second one starts here
+        --set 'training.epochs=5\\n---\\n6': error: a spec must be one YAML document; a second one starts here
             ---
             ^
             hint: remove the '---' line, or split the documents into separate files

@@ -45,16 +45,16 @@ final class DataScratch {
             """)
     }
 
-    /// Decodes the spec and loads its data (no shape check, no training).
-    func load(_ data: String) throws -> LoadedData {
+    /// Decodes the spec and loads its data (no shape check, no training) within `maximumMemory` bytes.
+    func load(_ data: String, maximumMemory: Int = MemoryEstimate.defaultLimit) throws -> LoadedData {
         let definition = try Engine.load(RunRequest(specPath: try spec(data)))
-        return try definition.data.load()
+        return try definition.data.load(DataRequest(maximumMemory: maximumMemory))
     }
 
     /// The error loading `data` gives: exit code and full message, with this folder shown as `{dir}`.
-    func failure(_ data: String) throws -> (ExitCode, String) {
+    func failure(_ data: String, maximumMemory: Int = MemoryEstimate.defaultLimit) throws -> (ExitCode, String) {
         do {
-            _ = try load(data)
+            _ = try load(data, maximumMemory: maximumMemory)
         } catch let error as PipelineError {
             return (error.exitCode, error.description.replacingOccurrences(of: folder, with: "{dir}"))
         }

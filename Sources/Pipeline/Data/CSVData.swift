@@ -4,9 +4,9 @@ import PipelineSpec
 /// Samples from a CSV file (RFC 4180; gzip-compressed files are read too): one row per sample,
 /// the label (classification) or target columns (regression), and numeric feature columns.
 ///
-/// Classes are kept **sorted** (numerically when every class name is a number, else in string
-/// order), not in order of first appearance, so shuffling a file's rows or reading a separate
-/// test file never renumbers them; class k is output unit k, its target row one-hot.
+/// Classes are kept **sorted** (names that are decimal numbers first, in numeric order, then the
+/// others in string order), not in order of first appearance, so shuffling a file's rows or
+/// reading a separate test file never renumbers them; class k is output unit k, its target row one-hot.
 public struct CSVData: DataStage, StagePlugin {
     public static let description = StageDescription(
         name: "csv",
@@ -100,8 +100,14 @@ public struct CSVData: DataStage, StagePlugin {
     }
 
     public func load(_ request: DataRequest) throws -> LoadedData {
-        let training = try CSVTable.read(path, plan: self, fixed: nil)
-        let test = try testPath.map { try CSVTable.read($0, plan: self, fixed: training) }
+        let budget = request.maximumMemory
+        let training = try CSVTable.read(path, plan: self, fixed: nil, maximumBytes: budget,
+                                         budget: MemoryEstimate.format(budget))
+        let test = try testPath.map {
+            let left = max(0, budget - training.byteCount)
+            return try CSVTable.read($0, plan: self, fixed: training, maximumBytes: left,
+                                     budget: "\(MemoryEstimate.format(left)) left of \(MemoryEstimate.format(budget)) after the training file")
+        }
         let task: LearningTask = training.classes.map { .classification(classes: $0) } ?? .regression
         return try options.assemble(request, training: training.dataset, test: test?.dataset, task: task,
                                     featureNames: training.featureNames, source: path,
@@ -149,10 +155,21 @@ struct CSVTable {
     var labelColumn: CSVData.Column?
     var targetColumns: [CSVData.Column]
 
+    /// The float64 bytes the samples take (inputs and targets).
+    var byteCount: Int {
+        MemoryEstimate.multiply(MemoryEstimate.multiply(dataset.count, dataset.featureCount + dataset.targetCount), 8)
+    }
+
     /// Reads `path` as `plan` says. With `fixed` (the training table) the columns and classes are
     /// the training file's: this is a test file.
-    static func read(_ path: String, plan: CSVData, fixed: CSVTable?) throws -> CSVTable {
-        let file = try DataFile(path: path)
+    ///
+    /// `maximumBytes` (the --max-memory budget) bounds the samples as they are read: once
+    /// rows · (features + outputs) float64 numbers, what the dataset will hold, pass it, the read
+    /// stops with exit 65 at that row. A gzip file or a pipe may also decode to at most that many
+    /// bytes of text (real numbers take 2 to 20 characters for their 8 bytes). `budget` says what
+    /// the limit is in the message ("1.0 MiB", or what the training file left of it).
+    static func read(_ path: String, plan: CSVData, fixed: CSVTable?, maximumBytes: Int, budget: String) throws -> CSVTable {
+        let file = try DataFile(path: path, maximumBytes: maximumBytes)
         let reader = CSVReader(file: file, delimiter: plan.delimiter)
         guard try reader.next() else { throw PipelineError.data("the file is empty", path: path) }
         let width = reader.fieldCount
@@ -160,7 +177,7 @@ struct CSVTable {
         let names = header ? (0..<width).map(reader.text) : (0..<width).map { "column \($0)" }
         let headerLine = reader.line
 
-        func describe(_ index: Int) -> String { header ? "column '\(names[index])'" : "column \(index)" }
+        func describe(_ index: Int) -> String { header ? "column \(quote(names[index]))" : "column \(index)" }
         func resolve(_ column: CSVData.Column, _ key: String) throws -> Int {
             switch column {
             case .last:
@@ -173,13 +190,13 @@ struct CSVTable {
                 return index
             case .name(let name):
                 if header, let index = names.firstIndex(of: name) { return index }
-                var message = "no column named '\(name)' ('\(key)')"
+                var message = "no column named \(quote(name)) ('\(key)')"
                 if !header {
                     message += "; the file has no header (header: false), so name columns by 0-based index, 0 to \(width - 1)"
                 } else if let hint = didYouMean(name, among: names) {
-                    message += "; \(hint) The columns are: \(names.joined(separator: ", "))"
+                    message += "; \(hint) The columns are: \(boundedList(names))"
                 } else {
-                    message += "; the columns are: \(names.joined(separator: ", "))"
+                    message += "; the columns are: \(boundedList(names))"
                 }
                 throw PipelineError.data(message, path: path, row: headerLine)
             }
@@ -224,12 +241,12 @@ struct CSVTable {
 
         func missingValue(_ field: Int, _ what: String) -> PipelineError {
             let text = reader.text(field)
-            let cell = text.isEmpty ? "empty cell" : "missing value '\(text)'"
+            let cell = text.isEmpty ? "empty cell" : "missing value \(quote(text))"
             return PipelineError.data("\(cell) in \(describe(field)); set missing: drop_row or missing: mean to accept missing \(what)",
                                       path: path, row: reader.line, column: field + 1)
         }
         func badNumber(_ field: Int, _ cell: CSVReader.Cell) -> PipelineError {
-            let shown = quoteCell(reader.text(field))
+            let shown = quote(reader.text(field))
             let problem = cell == .outOfRange ? "is out of range for a number" : "is not a number"
             return PipelineError.data("cell \(shown) in \(describe(field)) \(problem)", path: path, row: reader.line, column: field + 1)
         }
@@ -263,7 +280,7 @@ struct CSVTable {
                 case .missing:
                     if plan.missing == .dropRow { dropped += 1; continue records }
                     let text = reader.text(field)
-                    let cell = text.isEmpty ? "empty target cell" : "missing target '\(text)'"
+                    let cell = text.isEmpty ? "empty target cell" : "missing target \(quote(text))"
                     let advice = plan.missing == .mean ? "a target cannot be filled in with a mean; use missing: drop_row"
                                                        : "set missing: drop_row to skip such rows"
                     throw PipelineError.data("\(cell) in \(describe(field)); \(advice)", path: path, row: reader.line, column: field + 1)
@@ -282,7 +299,7 @@ struct CSVTable {
                 if let index = classIndex[name] {
                     labels.append(index)
                 } else if let known = fixed?.classes {
-                    throw PipelineError.data("class \(quoteCell(name)) in \(describe(labelIndex)) is not a class of the training file (\(known.joined(separator: ", ")))",
+                    throw PipelineError.data("class \(quote(name)) in \(describe(labelIndex)) is not a class of the training file (\(boundedList(known)))",
                                              path: path, row: reader.line, column: labelIndex + 1)
                 } else {
                     classIndex[name] = classOrder.count
@@ -293,6 +310,16 @@ struct CSVTable {
             inputs.append(contentsOf: row)
             values.append(contentsOf: rowTargets)
             rows += 1
+            // What the dataset will hold: inputs, and the targets (one-hot over the classes so far).
+            let outputs = labelIndex == nil ? targetIndices.count : classOrder.count
+            let numbers = MemoryEstimate.multiply(rows, featureIndices.count + outputs)
+            if MemoryEstimate.multiply(numbers, 8) > maximumBytes {
+                let what = labelIndex == nil ? "\(outputs) target\(outputs == 1 ? "" : "s")" : "\(grouped(outputs)) class\(outputs == 1 ? "" : "es") one-hot"
+                throw PipelineError.data("the data does not fit in --max-memory (\(budget)): by this row it holds "
+                                         + "\(grouped(rows)) samples of \(featureIndices.count) input\(featureIndices.count == 1 ? "" : "s") and \(what), \(grouped(numbers)) float64 numbers "
+                                         + "(\(MemoryEstimate.format(MemoryEstimate.multiply(numbers, 8)))); raise --max-memory or use a smaller file",
+                                         path: path, row: reader.line)
+            }
         }
 
         guard rows > 0 else {
@@ -308,7 +335,7 @@ struct CSVTable {
             var order = classOrder
             if fixed == nil {
                 guard classOrder.count >= 2 else {
-                    throw PipelineError.data("the label \(describe(labelIndex)) has only one class, \(quoteCell(classOrder[0])); classification needs at least two",
+                    throw PipelineError.data("the label \(describe(labelIndex)) has only one class, \(quote(classOrder[0])); classification needs at least two",
                                              path: path)
                 }
                 order = sortedClasses(classOrder)
@@ -330,17 +357,18 @@ struct CSVTable {
                         targetColumns: targetIndices.map(columnRef))
     }
 
-    /// Numerically when every name is a number ("2" < "10"), else in string order.
+    /// Names that are decimal numbers as a cell reads them (`-1.5e3`; not `nan`, `inf` or hex)
+    /// first, in numeric order ("2" < "10", equal values such as "1" and "1.0" by their text),
+    /// then every other name in string order.
     static func sortedClasses(_ names: [String]) -> [String] {
-        let numbers = names.map { Double($0) }
-        if numbers.allSatisfy({ $0 != nil }) {
-            return zip(names, numbers).sorted { ($0.1 ?? 0, $0.0) < ($1.1 ?? 0, $1.0) }.map(\.0)
-        }
-        return names.sorted()
+        let keyed = names.map { (name: $0, value: CSVReader.decimalValue($0)) }
+        return keyed.sorted { a, b in
+            switch (a.value, b.value) {
+            case let (x?, y?): return x != y ? x < y : a.name < b.name
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.name < b.name
+            }
+        }.map(\.name)
     }
-}
-
-/// A cell's text for a message: quoted, cut at 40 characters.
-func quoteCell(_ text: String) -> String {
-    text.count > 40 ? "'\(text.prefix(40))...'" : "'\(text)'"
 }

@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import PipelineSpec
 
 /// Reads RFC 4180 records from a file one at a time, in 1 MiB chunks, reusing its buffers: the
 /// file is never held whole, and a record's fields are byte ranges of one reused array.
@@ -7,7 +8,18 @@
 /// quotes may hold delimiters, line breaks and doubled quotes (`"a ""b"""` is `a "b"`); a UTF-8
 /// byte-order mark at the start is skipped; blank lines are skipped. Refused, with line and field:
 /// a quote inside an unquoted field, text after a closing quote, a quote left open at the end.
+///
+/// Bounded: a record (quoted line breaks included) of more than `maximumRecordBytes` or
+/// `maximumFields` is refused, checked at every chunk boundary and at the record's end, so an
+/// endless line holds at most one limit plus one chunk. A NUL byte anywhere, or a control
+/// character in the first chunk, means the file is not text (/dev/zero, an image, an IDX file):
+/// it is refused as binary, naming the byte.
 final class CSVReader {
+    /// 16 MiB: a row of a million 15-character numbers; far beyond any real CSV record.
+    static let maximumRecordBytes = 16 << 20
+    /// 2^20 columns (8 MiB of field ends per record): more than any spreadsheet holds.
+    static let maximumFields = 1 << 20
+
     let file: DataFile
     let delimiter: UInt8
     /// The 1-based line on which the current record starts.
@@ -21,6 +33,8 @@ final class CSVReader {
     private var position = 0
     private var fileEnded = false
     private var started = false
+    /// Decoded bytes of the file before the current chunk, for byte positions in messages.
+    private var chunkStart = 0
     private var nextLine = 1
     /// A CR ended the last record; a LF right after it belongs to the same line break.
     private var skipLineFeed = false
@@ -81,6 +95,9 @@ final class CSVReader {
         var quoteLine = 0
         while true {
             if position == count {
+                if bytes.count > Self.maximumRecordBytes || ends.count > Self.maximumFields {
+                    throw recordTooLong(fields: ends.count, line: line, quoteLine: state == .quoted ? quoteLine : 0, ended: false)
+                }
                 guard try refill() else { break }
                 position = self.position
                 count = chunkCount
@@ -112,6 +129,9 @@ final class CSVReader {
                         continue
                     }
                     ends.append(bytes.count)
+                    if bytes.count > Self.maximumRecordBytes || ends.count > Self.maximumFields {
+                        throw recordTooLong(fields: ends.count, line: line, quoteLine: 0, ended: true)
+                    }
                     return true
                 } else if state == .afterQuote {
                     if byte == space || byte == tab {
@@ -146,6 +166,9 @@ final class CSVReader {
         }
         if state == .fieldStart && ends.isEmpty && Self.isBlank(bytes, from: 0) { return false }
         ends.append(bytes.count)
+        if bytes.count > Self.maximumRecordBytes || ends.count > Self.maximumFields {
+            throw recordTooLong(fields: ends.count, line: line, quoteLine: 0, ended: true)
+        }
         return true
     }
 
@@ -155,14 +178,77 @@ final class CSVReader {
 
     private func refill() throws -> Bool {
         guard !fileEnded else { return false }
+        chunkStart += chunkCount
         chunkCount = try file.readFully(into: chunk)
         position = 0
         if chunkCount < chunk.count { fileEnded = true }
         if !started {
             started = true
             if chunkCount >= 3 && chunk[0] == 0xEF && chunk[1] == 0xBB && chunk[2] == 0xBF { position = 3 }
+            try checkText(firstChunk: true)
+        } else {
+            try checkText(firstChunk: false)
         }
         return position < chunkCount
+    }
+
+    /// Refuses a chunk that is not text: a NUL byte (never in CSV text: UTF-16, images, IDX,
+    /// archives all have them early), or in the first chunk a C0 control character other than
+    /// tab, line breaks, form feed, ESC (terminal colours) and 0x1a (DOS end of file).
+    private func checkText(firstChunk: Bool) throws {
+        guard chunkCount > 0, let base = chunk.baseAddress else { return }
+        var found: Int?
+        if let nul = memchr(base, 0, chunkCount) {
+            found = base.distance(to: nul)
+        }
+        if firstChunk {
+            let limit = found ?? chunkCount
+            for i in 0..<limit {
+                let byte = chunk[i]
+                if byte < 0x20 && !(0x09...0x0D).contains(byte) && byte != 0x1A && byte != 0x1B {
+                    found = i
+                    break
+                }
+            }
+        }
+        guard let index = found else { return }
+        let byte = chunk[index]
+        let name = byte == 0 ? "a NUL" : "a control character"
+        var message = "this looks like a binary file, not CSV text: byte \(grouped(chunkStart + index + 1)) is 0x\(IDXReader.hex(byte)), \(name)"
+        let head = Array(UnsafeRawBufferPointer(rebasing: chunk[0..<min(chunkCount, 4)]))
+        if chunkStart == 0, let kind = Self.recognise(head) { message += "; \(kind)" }
+        throw PipelineError.data(message, path: file.path)
+    }
+
+    /// A hint from a binary file's first bytes, for formats people give as CSV by mistake.
+    static func recognise(_ head: [UInt8]) -> String? {
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) {
+            return "it is UTF-16 text; save it as UTF-8"
+        }
+        if head.count >= 3 && head[0] == 0 && head[1] == 0 && head[2] == 0x08 {
+            return "it starts like an IDX file (00 00 08); read it with type: idx"
+        }
+        if head.starts(with: Array("PK\u{03}\u{04}".utf8)) {
+            return "it is a zip archive (an .xlsx workbook is one); export the sheet as CSV, or unzip it"
+        }
+        return nil
+    }
+
+    /// The error for a record over the limits, at the line where it starts (or where its open
+    /// quote is); `ended` when its line end was found, else it is cut at the current chunk's end.
+    private func recordTooLong(fields: Int, line: Int, quoteLine: Int, ended: Bool) -> PipelineError {
+        let size = MemoryEstimate.format(Self.maximumRecordBytes)
+        if fields > Self.maximumFields {
+            return PipelineError.data("the row has more than \(grouped(Self.maximumFields)) fields; bp-pipeline reads at most that many columns",
+                                      path: file.path, row: line)
+        }
+        let reached = ended ? "" : " (no end by byte \(grouped(chunkStart + chunkCount)) of the file)"
+        if quoteLine > 0 {
+            return PipelineError.data("a quoted field is still open after \(size)\(reached); is its closing quote missing?",
+                                      path: file.path, row: quoteLine, column: fields + 1)
+        }
+        return PipelineError.data("the row is longer than \(size)\(reached); bp-pipeline reads rows of at most \(size)",
+                                  path: file.path, row: line)
     }
 
     private func trimmed(_ field: Int) -> (Int, Int) {
@@ -195,29 +281,42 @@ final class CSVReader {
         guard count < Self.numberCapacity else { return .invalid }
         let text = numberText
         return bytes.withUnsafeBufferPointer { bytes -> Cell in
-            func isDigit(_ index: Int) -> Bool { bytes[index] >= 0x30 && bytes[index] <= 0x39 }
-            var digits = 0
-            var index = low
-            if index < high && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
-            while index < high && isDigit(index) { index += 1; digits += 1 }
-            if index < high && bytes[index] == 0x2E {
-                index += 1
-                while index < high && isDigit(index) { index += 1; digits += 1 }
-            }
-            guard digits > 0 else { return .invalid }
-            if index < high && (bytes[index] == 0x65 || bytes[index] == 0x45) {
-                index += 1
-                if index < high && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
-                let exponentStart = index
-                while index < high && isDigit(index) { index += 1 }
-                guard index > exponentStart else { return .invalid }
-            }
-            guard index == high else { return .invalid }
+            guard Self.isDecimal(bytes, low, high) else { return .invalid }
             for i in 0..<count { text[i] = CChar(bitPattern: bytes[low + i]) }
             text[count] = 0
             let value = strtod(text, nil)
             return value.isFinite ? .number(value) : .outOfRange
         }
+    }
+
+    /// The value of `text` when it is a number as a cell reads it (see `number`), else nil.
+    static func decimalValue(_ text: String) -> Double? {
+        let utf8 = Array(text.utf8)
+        guard utf8.withUnsafeBufferPointer({ isDecimal($0, 0, $0.count) }), let value = Double(text) else { return nil }
+        return value.isFinite ? value : nil
+    }
+
+    /// Whether `bytes[low..<high]` is a decimal number: optional sign, digits with an optional
+    /// point (at least one digit), optional exponent with at least one digit.
+    private static func isDecimal(_ bytes: UnsafeBufferPointer<UInt8>, _ low: Int, _ high: Int) -> Bool {
+        func isDigit(_ index: Int) -> Bool { bytes[index] >= 0x30 && bytes[index] <= 0x39 }
+        var digits = 0
+        var index = low
+        if index < high && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
+        while index < high && isDigit(index) { index += 1; digits += 1 }
+        if index < high && bytes[index] == 0x2E {
+            index += 1
+            while index < high && isDigit(index) { index += 1; digits += 1 }
+        }
+        guard digits > 0 else { return false }
+        if index < high && (bytes[index] == 0x65 || bytes[index] == 0x45) {
+            index += 1
+            if index < high && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
+            let exponentStart = index
+            while index < high && isDigit(index) { index += 1 }
+            guard index > exponentStart else { return false }
+        }
+        return index == high
     }
 
     static func show(_ byte: UInt8) -> String {

@@ -50,9 +50,13 @@ public struct DataRequest: Sendable {
     /// `training.validation`: hold out this fraction, exactly as the data's own `validation`
     /// key would (split before normalisation, so the statistics see the training part only).
     public var validationFraction: Double?
+    /// `--max-memory` in bytes: readers refuse data that would not fit in it as float64 samples,
+    /// and streams (gzip, pipes) that decode to more text than that, with exit 65 and the place.
+    public var maximumMemory: Int
 
-    public init(validationFraction: Double? = nil) {
+    public init(validationFraction: Double? = nil, maximumMemory: Int = MemoryEstimate.defaultLimit) {
         self.validationFraction = validationFraction
+        self.maximumMemory = maximumMemory
     }
 }
 

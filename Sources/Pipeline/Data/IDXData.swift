@@ -78,7 +78,7 @@ public struct IDXData: DataStage, StagePlugin {
     }
 
     public func load(_ request: DataRequest) throws -> LoadedData {
-        let (training, shape) = try readPart(images: images, labels: labels, limit: limit)
+        let (training, shape) = try readPart(images: images, labels: labels, limit: limit, maximumBytes: request.maximumMemory)
         let classCount = classNames?.count ?? (Int(training.labels.max() ?? 0) + 1)
         let names = classNames ?? (0..<classCount).map(String.init)
         guard classCount >= 2 else {
@@ -87,7 +87,8 @@ public struct IDXData: DataStage, StagePlugin {
         let trainingSet = try dataset(training, classCount: classCount, labelsPath: labels)
         var testSet: Dataset?
         if let test {
-            let (part, testShape) = try readPart(images: test.images, labels: test.labels, limit: test.limit)
+            let (part, testShape) = try readPart(images: test.images, labels: test.labels, limit: test.limit,
+                                                 maximumBytes: request.maximumMemory)
             guard testShape == shape else {
                 throw PipelineError.data("test images are \(testShape.map(String.init).joined(separator: " x ")) but training images are \(shape.map(String.init).joined(separator: " x "))",
                                          path: test.images)
@@ -108,10 +109,13 @@ public struct IDXData: DataStage, StagePlugin {
         var width: Int
     }
 
-    private func readPart(images: String, labels: String, limit: Int?) throws -> (Part, shape: [Int]) {
-        let imageFile = try DataFile(path: images)
+    /// `maximumBytes` bounds what a gzip file may inflate to (the --max-memory budget: the pixels
+    /// become 8-byte doubles, so real data inflates to far less), so bytes after the data are
+    /// counted only that far.
+    private func readPart(images: String, labels: String, limit: Int?, maximumBytes: Int) throws -> (Part, shape: [Int]) {
+        let imageFile = try DataFile(path: images, maximumBytes: maximumBytes)
         let imageDims = try IDXReader.header(imageFile, expectedDimensions: nil)
-        let labelFile = try DataFile(path: labels)
+        let labelFile = try DataFile(path: labels, maximumBytes: maximumBytes)
         let labelDims = try IDXReader.header(labelFile, expectedDimensions: 1)
         guard imageDims[0] == labelDims[0] else {
             throw PipelineError.data("has \(labelDims[0]) labels but \(images) has \(imageDims[0]) images", path: labels)
@@ -145,7 +149,7 @@ enum IDXReader {
     static let maximumElements = 1 << 34
 
     /// Reads the magic number and dimensions; checks the element type (unsigned byte only) and,
-    /// for raw files, that the file size is exactly header + elements.
+    /// for raw regular files, that the file size is exactly header + elements.
     static func header(_ file: DataFile, expectedDimensions: Int?) throws -> [Int] {
         var magic = [UInt8](repeating: 0, count: 4)
         let got = try magic.withUnsafeMutableBytes { try file.readFully(into: $0) }
@@ -185,7 +189,7 @@ enum IDXReader {
         guard dims.dropFirst().allSatisfy({ $0 > 0 }) else {
             throw PipelineError.data("the IDX header declares an empty sample shape, \(describe(dims))", path: file.path)
         }
-        if !file.isGzip {
+        if file.lengthIsKnown {
             let expected = 4 + 4 * dimensionCount + elements
             if file.sizeOnDisk != expected {
                 throw PipelineError.data("the header declares \(describe(dims)) = \(elements) bytes of data, so the file should be \(expected) bytes, but it is \(file.sizeOnDisk)",
@@ -229,15 +233,15 @@ enum IDXReader {
         return result
     }
 
-    /// A gzip file's data must be exactly as long as its header says (raw files were checked by
-    /// size); when every element was read, nothing may follow.
+    /// A gzip file's (or a pipe's) data must be exactly as long as its header says (raw files were
+    /// checked by size); when every element was read, nothing may follow.
     private static func checkEnd(_ file: DataFile, dimensions: [Int], read: Int, wanted: Int) throws {
         let total = dimensions.reduce(1, *)
         if read < wanted {
             throw PipelineError.data("the header declares \(describe(dimensions)) = \(total) bytes of data but the file ends after \(read)",
                                      path: file.path)
         }
-        if wanted == total && file.isGzip {
+        if wanted == total && !file.lengthIsKnown {
             let extra = try file.countRemaining()
             if extra > 0 {
                 throw PipelineError.data("\(extra) byte\(extra == 1 ? "" : "s") follow the \(total) bytes of data the header declares (\(describe(dimensions)))",

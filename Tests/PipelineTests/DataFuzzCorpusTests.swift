@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import Pipeline
+
+/// The fuzz harnesses are built outside SwiftPM (fuzz/run.sh, fuzz/run-data.sh), so nothing else
+/// notices when their spec text or seed folders go stale: a harness spec with a wrong key value
+/// fails in the spec layer and never reaches the reader it is meant to fuzz.
+@Suite struct DataFuzzCorpusTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func text(_ path: String) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: repository + "/" + path)), as: UTF8.self)
+    }
+
+    /// Every `normalize: NAME` the csv harness writes is a method the plugin knows.
+    @Test func theCSVHarnessUsesRealNormalizeMethods() throws {
+        let harness = try Self.text("fuzz/CSVFuzz.swift")
+        let known = Set(Normalization.Method.allCases.map(\.rawValue))
+        var used: [String] = []
+        var rest = Substring(harness)
+        while let range = rest.range(of: "normalize: ") {
+            let name = rest[range.upperBound...].prefix { $0.isLetter || $0 == "_" }
+            used.append(String(name))
+            rest = rest[range.upperBound...]
+        }
+        #expect(used.count == 2)
+        for name in used { #expect(known.contains(name), "normalize: \(name) in fuzz/CSVFuzz.swift") }
+    }
+
+    /// The `seeds=(...)` folders of both scripts exist and hold files.
+    @Test(arguments: ["fuzz/run.sh", "fuzz/run-data.sh"])
+    func everySeedFolderExists(script: String) throws {
+        let text = try Self.text(script)
+        var folders: [String] = []
+        var rest = Substring(text)
+        while let range = rest.range(of: "seeds=(") {
+            let list = rest[range.upperBound...].prefix { $0 != ")" }
+            folders += list.split(separator: " ").map(String.init)
+            rest = rest[range.upperBound...]
+        }
+        #expect(folders.count >= 3)
+        for folder in folders {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: Self.repository + "/" + folder)) ?? []
+            #expect(!files.isEmpty, "\(script): seed folder \(folder) is missing or empty")
+        }
+    }
+}
