@@ -9,6 +9,9 @@ public protocol Activation: Sendable {
     var parameters: [String: Double] { get }
     /// out = f(net), (batch, units) -> (batch, units).
     func forward(_ net: Matrix, into out: inout Matrix)
+    /// net += b on every row (b is (1, units)), then out = f(net): the dense layer's last step
+    /// of forward, in one pass over the batch where f is elementwise.
+    func forward(net: inout Matrix, bias: Matrix, into out: inout Matrix)
     /// ∂E/∂net from ∂E/∂out, (batch, units) each.
     func backward(net: Matrix, out: Matrix, outGradient: Matrix, into netGradient: inout Matrix)
     /// Net values where f or one of its first derivatives jumps (relu's 0). Finite differences
@@ -27,6 +30,18 @@ public protocol ElementwiseActivation: Activation {
 extension Activation {
     public var parameters: [String: Double] { [:] }
     public var kinks: [Double] { [] }
+
+    public func forward(net: inout Matrix, bias: Matrix, into out: inout Matrix) {
+        let units = net.columns, rows = net.rows
+        bias.storage.withUnsafeBufferPointer { b in
+            net.storage.withUnsafeMutableBufferPointer { n in
+                for r in 0..<rows {
+                    for k in 0..<units { n[r * units + k] += b[k] }
+                }
+            }
+        }
+        forward(net, into: &out)
+    }
 }
 
 extension ElementwiseActivation {
@@ -35,6 +50,24 @@ extension ElementwiseActivation {
         net.storage.withUnsafeBufferPointer { x in
             out.storage.withUnsafeMutableBufferPointer { y in
                 for i in x.indices { y[i] = value(x[i]) }
+            }
+        }
+    }
+
+    public func forward(net: inout Matrix, bias: Matrix, into out: inout Matrix) {
+        out.resize(rows: net.rows, columns: net.columns)
+        let units = net.columns, rows = net.rows
+        bias.storage.withUnsafeBufferPointer { b in
+            net.storage.withUnsafeMutableBufferPointer { x in
+                out.storage.withUnsafeMutableBufferPointer { y in
+                    for r in 0..<rows {
+                        for k in 0..<units {
+                            let v = x[r * units + k] + b[k]
+                            x[r * units + k] = v
+                            y[r * units + k] = value(v)
+                        }
+                    }
+                }
             }
         }
     }

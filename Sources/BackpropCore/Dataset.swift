@@ -19,17 +19,35 @@ public struct Dataset: Sendable {
 extension Network {
     /// Mean loss over a whole dataset, evaluated in chunks so memory stays bounded.
     public func meanLoss(on data: Dataset, loss: any Loss, chunk: Int = 4096) -> Double {
-        guard data.count > 0 else { return .nan }
-        if data.count <= chunk { return self.loss(data.inputs, target: data.targets, loss: loss) }
+        evaluate(on: data, loss: loss, chunk: chunk).loss
+    }
+
+    /// The mean loss over `data` and, with `accuracy`, the fraction of samples classified
+    /// correctly, from one forward pass over the data in chunks of `chunk` rows (copied into
+    /// reused buffers; a dataset of at most one chunk is read where it is).
+    ///
+    /// Chunks combine as Σ (chunk's mean loss · chunk rows) / count.
+    public func evaluate(on data: Dataset, loss: any Loss, accuracy: Bool = false,
+                         chunk: Int = 4096) -> (loss: Double, accuracy: Double?) {
+        guard data.count > 0 else { return (.nan, accuracy ? .nan : nil) }
+        if data.count <= chunk {
+            forwardPass(data.inputs)
+            let value = lossOfLastForward(target: data.targets, loss: loss)
+            return (value, accuracy ? Double(Self.correctCount(output, data.targets)) / Double(data.count) : nil)
+        }
         var total = 0.0
+        var correct = 0
         var start = 0
         while start < data.count {
             let end = min(start + chunk, data.count)
-            let value = self.loss(data.inputs.rows(start..<end), target: data.targets.rows(start..<end), loss: loss)
-            total += value * Double(end - start)
+            data.inputs.copyRows(start..<end, into: &chunkInputs)
+            data.targets.copyRows(start..<end, into: &chunkTargets)
+            forwardPass(chunkInputs)
+            total += lossOfLastForward(target: chunkTargets, loss: loss) * Double(end - start)
+            if accuracy { correct += Self.correctCount(output, chunkTargets) }
             start = end
         }
-        return total / Double(data.count)
+        return (total / Double(data.count), accuracy ? Double(correct) / Double(data.count) : nil)
     }
 
     /// Network outputs for every sample, (count, outputs), in chunks.
@@ -38,7 +56,9 @@ extension Network {
         var start = 0
         while start < inputs.rows {
             let end = min(start + chunk, inputs.rows)
-            let out = forward(inputs.rows(start..<end))
+            inputs.copyRows(start..<end, into: &chunkInputs)
+            forwardPass(chunkInputs)
+            let out = layers[layers.count - 1].output
             for i in 0..<out.storage.count { result.storage[start * outputCount + i] = out.storage[i] }
             start = end
         }
@@ -50,18 +70,35 @@ extension Network {
     public func accuracy(on data: Dataset) -> Double {
         guard data.count > 0 else { return .nan }
         let predictions = predict(data.inputs)
+        return Double(Self.correctCount(predictions, data.targets)) / Double(data.count)
+    }
+
+    /// How many rows of `outputs` predict the class of the same row of `targets`
+    /// (`predictedClass` of each), both (batch, outputs).
+    static func correctCount(_ outputs: Matrix, _ targets: Matrix) -> Int {
+        let width = outputs.columns
         var correct = 0
-        for r in 0..<data.count where Self.predictedClass(predictions.row(r)) == Self.predictedClass(data.targets.row(r)) {
-            correct += 1
+        outputs.storage.withUnsafeBufferPointer { o in
+            targets.storage.withUnsafeBufferPointer { t in
+                for r in 0..<outputs.rows where predictedClass(o, row: r, width: width) == predictedClass(t, row: r, width: width) {
+                    correct += 1
+                }
+            }
         }
-        return Double(correct) / Double(data.count)
+        return correct
     }
 
     /// argmax of a row (first maximum wins); for one column, 1 when ≥ 0.5 else 0.
     public static func predictedClass(_ row: ArraySlice<Double>) -> Int {
-        if row.count == 1 { return row[row.startIndex] >= 0.5 ? 1 : 0 }
-        var best = row.startIndex
-        for i in row.indices where row[i] > row[best] { best = i }
-        return best - row.startIndex
+        row.withUnsafeBufferPointer { predictedClass($0, row: 0, width: row.count) }
+    }
+
+    @inline(__always)
+    static func predictedClass(_ values: UnsafeBufferPointer<Double>, row: Int, width: Int) -> Int {
+        let base = row * width
+        if width == 1 { return values[base] >= 0.5 ? 1 : 0 }
+        var best = 0
+        for i in 1..<max(width, 1) where values[base + i] > values[base + best] { best = i }
+        return best
     }
 }

@@ -1,9 +1,11 @@
 /// A fully connected layer over a batch of row vectors: net = x·W + b, out = f(net).
 ///
 /// Weights keep the seed's orientation: `weights[j][k]` = w^l_jk, from unit j of layer l−1 to
-/// unit k of layer l. Forward caches exactly what backward needs (x, net, out); backward turns
-/// ∂E/∂out into ∂W, ∂b (accumulated) and ∂E/∂x. Buffers are kept between calls, so a loop over
-/// equal-sized batches allocates nothing after the first.
+/// unit k of layer l. Forward caches what backward needs of its own (net, out); the input x is
+/// the layer below's output (or the batch), which the network hands to backward again rather
+/// than the layer copying it. Backward turns ∂E/∂out into ∂W, ∂b and, when the layer below
+/// needs it, ∂E/∂x. Buffers are kept between calls, so a loop over equal-sized batches
+/// allocates nothing after the first.
 public final class DenseLayer {
     public let inputCount: Int
     public let unitCount: Int
@@ -13,13 +15,12 @@ public final class DenseLayer {
     /// (1, out)
     public let bias: Parameter
 
-    // Forward caches, (batch, in) / (batch, out) / (batch, out).
-    public private(set) var input = Matrix(rows: 0, columns: 0)
+    // Forward caches, (batch, out) each.
     public private(set) var net = Matrix(rows: 0, columns: 0)
     public private(set) var output = Matrix(rows: 0, columns: 0)
-    // Backward scratch, (batch, out) / (batch, in).
-    private var netGradient = Matrix(rows: 0, columns: 0)
-    private var inputGradient = Matrix(rows: 0, columns: 0)
+    // Backward results, (batch, out) / (batch, in); the second only when asked for.
+    public private(set) var netGradient = Matrix(rows: 0, columns: 0)
+    public private(set) var inputGradient = Matrix(rows: 0, columns: 0)
 
     public init(index: Int, weights: Matrix, bias: [Double], activation: any Activation,
                 trainWeights: Bool = true, trainBias: Bool = true) {
@@ -35,50 +36,53 @@ public final class DenseLayer {
     /// (batch, in) -> (batch, out). Returns the cached output.
     @discardableResult
     public func forward(_ x: Matrix) -> Matrix {
-        // A copy into the layer's own buffer: holding a reference to the layer below's output
-        // would make that layer's next forward copy-on-write (an allocation per batch).
-        input.assign(x)
-        net.resize(rows: x.rows, columns: unitCount)
-        // net = x·W, (batch, in) x (in, out) -> (batch, out); then net += b on every row.
-        BLAS.gemm(x, weights.value, into: &net)
-        let units = unitCount
-        bias.value.storage.withUnsafeBufferPointer { b in
-            net.storage.withUnsafeMutableBufferPointer { n in
-                for r in 0..<x.rows {
-                    let base = r * units
-                    for k in 0..<units { n[base + k] += b[k] }
-                }
-            }
-        }
-        activation.forward(net, into: &output)
+        forwardPass(x)
         return output
     }
 
-    /// ∂E/∂out (batch, out) -> ∂E/∂x (batch, in); accumulates ∂E/∂W and ∂E/∂b.
-    @discardableResult
-    public func backward(outGradient: Matrix) -> Matrix {
-        activation.backward(net: net, out: output, outGradient: outGradient, into: &netGradient)
-        return backward(netGradient: netGradient)
+    /// The forward pass into `net` and `output`, returning nothing (a returned copy would make
+    /// the next pass's write copy-on-write while the caller holds it).
+    func forwardPass(_ x: Matrix) {
+        net.resize(rows: x.rows, columns: unitCount)
+        // net = x·W, (batch, in) x (in, out) -> (batch, out); then net += b and out = f(net).
+        BLAS.gemm(x, weights.value, into: &net)
+        activation.forward(net: &net, bias: bias.value, into: &output)
     }
 
-    /// The same from ∂E/∂net (batch, out), for fused output losses.
+    /// ∂E/∂out (batch, out) -> ∂E/∂x (batch, in); accumulates ∂E/∂W and ∂E/∂b. `input` is the
+    /// x of the last forward pass.
     @discardableResult
-    public func backward(netGradient dNet: Matrix) -> Matrix {
-        // ∂E/∂w_jk = Σ_batch x_j · ∂E/∂net_k: (in, batch) x (batch, out) -> (in, out), accumulated.
-        BLAS.gemm(input, transposeA: true, dNet, into: &weights.gradient, beta: 1)
+    public func backward(input: Matrix, outGradient: Matrix) -> Matrix {
+        backwardPass(input: input, outGradient: outGradient, inputGradient: true, accumulate: true)
+        return inputGradient
+    }
+
+    /// ∂E/∂out -> ∂E/∂net (the activation's part), then `backwardPass(input:netGradient:...)`.
+    func backwardPass(input: Matrix, outGradient: Matrix, inputGradient wanted: Bool, accumulate: Bool) {
+        activation.backward(net: net, out: output, outGradient: outGradient, into: &netGradient)
+        parameterGradients(input: input, netGradient: netGradient, inputGradient: wanted, accumulate: accumulate)
+    }
+
+    /// From ∂E/∂net (batch, out), for fused output losses: ∂E/∂W and ∂E/∂b, added to the
+    /// gradients with `accumulate` or written over them; ∂E/∂x into `inputGradient` when `wanted`
+    /// (the first layer's would be the gradient of the data, which nothing uses).
+    func parameterGradients(input: Matrix, netGradient dNet: Matrix, inputGradient wanted: Bool, accumulate: Bool) {
+        // ∂E/∂w_jk = Σ_batch x_j · ∂E/∂net_k: (in, batch) x (batch, out) -> (in, out).
+        BLAS.gemm(input, transposeA: true, dNet, into: &weights.gradient, beta: accumulate ? 1 : 0)
         // ∂E/∂b_k = Σ_batch ∂E/∂net_k.
         let units = unitCount
         dNet.storage.withUnsafeBufferPointer { d in
             bias.gradient.storage.withUnsafeMutableBufferPointer { g in
+                if !accumulate { for k in 0..<units { g[k] = 0 } }
                 for r in 0..<dNet.rows {
                     let base = r * units
                     for k in 0..<units { g[k] += d[base + k] }
                 }
             }
         }
+        guard wanted else { return }
         // ∂E/∂x_j = Σ_k ∂E/∂net_k · w_jk: (batch, out) x (out, in) -> (batch, in).
         inputGradient.resize(rows: dNet.rows, columns: inputCount)
         BLAS.gemm(dNet, weights.value, transposeB: true, into: &inputGradient)
-        return inputGradient
     }
 }

@@ -68,6 +68,17 @@ public struct Matrix: Sendable, Equatable, Codable {
         }
     }
 
+    /// Makes `result` the contiguous rows `range`, reusing its storage when the size fits.
+    public func copyRows(_ range: Range<Int>, into result: inout Matrix) {
+        result.resize(rows: range.count, columns: columns)
+        let offset = range.lowerBound * columns
+        storage.withUnsafeBufferPointer { source in
+            result.storage.withUnsafeMutableBufferPointer { target in
+                for i in target.indices { target[i] = source[offset + i] }
+            }
+        }
+    }
+
     /// The contiguous rows `range`.
     public func rows(_ range: Range<Int>) -> Matrix {
         Matrix(rows: range.count, columns: columns,

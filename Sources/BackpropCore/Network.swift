@@ -2,53 +2,79 @@
 public final class Network {
     public let inputCount: Int
     public let layers: [DenseLayer]
+    /// Every parameter in layer order: W1, b1, W2, b2, ... (kept, so a batch does not build the list).
+    public let parameters: [Parameter]
+    /// ∂E/∂out (or ∂E/∂net, with a fused loss) of the output layer, (batch, outputs).
     private var outGradient = Matrix(rows: 0, columns: 0)
+    // Scratch for evaluating a dataset in chunks: (chunk, inputs) and (chunk, outputs).
+    var chunkInputs = Matrix(rows: 0, columns: 0)
+    var chunkTargets = Matrix(rows: 0, columns: 0)
 
     public init(inputCount: Int, layers: [DenseLayer]) {
         precondition(!layers.isEmpty, "a network needs at least one layer")
         self.inputCount = inputCount
         self.layers = layers
+        self.parameters = layers.flatMap { [$0.weights, $0.bias] }
     }
 
     public var outputCount: Int { layers[layers.count - 1].unitCount }
 
-    /// Every parameter in layer order: W1, b1, W2, b2, ...
-    public var parameters: [Parameter] { layers.flatMap { [$0.weights, $0.bias] } }
-
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.storage.count } }
+
+    /// The output layer's output after the last forward pass, (batch, outputs).
+    public var output: Matrix { layers[layers.count - 1].output }
 
     /// (batch, inputs) -> (batch, outputs).
     @discardableResult
     public func forward(_ x: Matrix) -> Matrix {
-        var activations = x
-        for layer in layers { activations = layer.forward(activations) }
-        return activations
+        forwardPass(x)
+        return output
+    }
+
+    /// Each layer reads the output of the layer below straight from its buffer.
+    func forwardPass(_ x: Matrix) {
+        layers[0].forwardPass(x)
+        for l in 1..<layers.count { layers[l].forwardPass(layers[l - 1].output) }
     }
 
     /// Forward, loss, and backward for one batch; gradients accumulate into the parameters.
     /// Returns the batch's mean loss, measured before any update.
     public func lossAndGradient(_ x: Matrix, target: Matrix, loss: any Loss) -> Double {
-        forward(x)
-        let last = layers[layers.count - 1]
+        gradient(x, target: target, loss: loss, accumulate: true)
+    }
+
+    /// The same, with the gradients written over (`accumulate: false`, what training does, so
+    /// they need no zeroing pass) or added to (`accumulate: true`).
+    func gradient(_ x: Matrix, target: Matrix, loss: any Loss, accumulate: Bool) -> Double {
+        forwardPass(x)
+        let top = layers.count - 1
+        let last = layers[top]
         let value: Double
-        var gradient: Matrix
+        // The backward pass replays the forward calls in reverse; layer 1 computes no ∂E/∂x.
         if let fused = loss as? any FusedOutputLoss, fused.fuses(with: last.activation) {
             value = fused.evaluateFused(net: last.net, output: last.output, target: target, netGradient: &outGradient)
-            gradient = last.backward(netGradient: outGradient)
+            last.parameterGradients(input: top > 0 ? layers[top - 1].output : x, netGradient: outGradient,
+                                    inputGradient: top > 0, accumulate: accumulate)
         } else {
             value = loss.evaluate(net: last.net, output: last.output, target: target, outGradient: &outGradient)
-            gradient = last.backward(outGradient: outGradient)
+            last.backwardPass(input: top > 0 ? layers[top - 1].output : x, outGradient: outGradient,
+                              inputGradient: top > 0, accumulate: accumulate)
         }
-        // The backward pass replays the forward calls in reverse.
-        for layer in layers.dropLast().reversed() {
-            gradient = layer.backward(outGradient: gradient)
+        for l in stride(from: top - 1, through: 0, by: -1) {
+            layers[l].backwardPass(input: l > 0 ? layers[l - 1].output : x, outGradient: layers[l + 1].inputGradient,
+                                   inputGradient: l > 0, accumulate: accumulate)
         }
         return value
     }
 
     /// The mean loss of the current parameters on (x, target), without touching gradients.
     public func loss(_ x: Matrix, target: Matrix, loss: any Loss) -> Double {
-        forward(x)
+        forwardPass(x)
+        return lossOfLastForward(target: target, loss: loss)
+    }
+
+    /// The mean loss of the cached forward pass's outputs against `target`.
+    func lossOfLastForward(target: Matrix, loss: any Loss) -> Double {
         let last = layers[layers.count - 1]
         if let fused = loss as? any FusedOutputLoss, fused.fuses(with: last.activation) {
             return fused.valueFused(net: last.net, output: last.output, target: target)

@@ -175,12 +175,22 @@ public final class Trainer {
     private var order: [Int] = []
     private var previous: EpochSummary?
     private var firstGradients: [Matrix] = []
-    private var lastGradients: [Matrix] = []
+    /// The last epoch's mean ∂E/∂W per layer, made from `lastGradientSums` / `lastBatches` only
+    /// when asked for (`state`, the outcome), not every epoch; nil batches: `restoredLastGradients`.
+    private var lastGradientSums: [Matrix] = []
+    private var lastBatches: Int?
+    private var restoredLastGradients: [Matrix] = []
 
     // Scratch reused across batches and epochs.
     private var batchInputs = Matrix(rows: 0, columns: 0)
     private var batchTargets = Matrix(rows: 0, columns: 0)
     private var gradientSums: [Matrix] = []
+    private var norms: [Double] = []
+    private var meanAbs: [Double] = []
+    /// The state at the start of the epoch running now, kept only when the epoch has several
+    /// batches (so it can be interrupted between two of them), without its history.
+    private var epochStart: TrainingState?
+    private var interruptedInsideEpoch = false
 
     public init(network: Network, loss: any Loss, optimizer: any Optimizer,
                 schedule: any LearningRateSchedule, options: TrainingOptions, generator: SeededGenerator) {
@@ -201,6 +211,24 @@ public final class Trainer {
                              generator: generator.stateWords, order: order, history: history,
                              previous: previous, earlyStopping: earlyStoppingState,
                              firstEpochGradients: firstGradients, lastEpochGradients: lastGradients)
+    }
+
+    /// The state to resume from after `train` returned: `state`, or after an interruption
+    /// between two batches of an epoch, the state at the end of the last complete epoch (so
+    /// resuming repeats the interrupted epoch from its start).
+    public var resumableState: TrainingState {
+        guard interruptedInsideEpoch, var start = epochStart else { return state }
+        start.history = Array(history.prefix(max(start.nextEpoch - 1, 0)))
+        return start
+    }
+
+    /// Each layer's ∂E/∂W averaged over the batches of the last epoch that ran.
+    private var lastGradients: [Matrix] {
+        guard let batches = lastBatches else { return restoredLastGradients }
+        let divisor = Double(max(batches, 1))
+        return lastGradientSums.map { m in
+            Matrix(rows: m.rows, columns: m.columns, storage: m.storage.map { $0 / divisor })
+        }
     }
 
     /// Puts the network, optimizer, schedule, generator and progress back to `state`.
@@ -224,7 +252,8 @@ public final class Trainer {
         previous = state.previous
         earlyStoppingState = state.earlyStopping
         firstGradients = state.firstEpochGradients
-        lastGradients = state.lastEpochGradients
+        restoredLastGradients = state.lastEpochGradients
+        lastBatches = nil
         nextEpoch = state.nextEpoch
     }
 
@@ -268,39 +297,54 @@ public final class Trainer {
         let parameters = network.parameters
         let batchSize = batchSize(for: training.count)
         let regularization = options.regularization
+        let measureAccuracy = options.measureAccuracy
         let validation = validation.flatMap { $0.count > 0 ? $0 : nil }
         if order.count != training.count { order = Array(0..<training.count) }
         if gradientSums.count != layerCount {
             gradientSums = network.layers.map { Matrix(rows: $0.inputCount, columns: $0.unitCount) }
+            lastGradientSums = gradientSums
+            norms = Array(repeating: 0, count: layerCount)
+            meanAbs = norms
         }
         var status = earlyStoppingState.stopped ? TrainingStatus.stoppedEarly : .completed
         var failure: String?
         var divergence: (epoch: Int, layer: Int)?
+        let gather = batchSize < training.count
+        interruptedInsideEpoch = false
+        epochStart = nil
 
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
+            if gather {
+                epochStart = state
+                epochStart?.history = []
+            }
             let rate = schedule.rate(epoch: epoch, previous: previous)
-            let gather = batchSize < training.count
             if options.shuffle && gather { generator.shuffle(&order) }
             var lossSum = 0.0, penaltySum = 0.0
-            var batches = 0
-            var norms = [Double](repeating: 0, count: layerCount)
-            var meanAbs = [Double](repeating: 0, count: layerCount)
-            for l in 0..<layerCount { gradientSums[l].fill(0) }
+            var batches = 0, seen = 0, correct = 0
+            for l in 0..<layerCount {
+                gradientSums[l].fill(0)
+                norms[l] = 0
+                meanAbs[l] = 0
+            }
             var finishedEpoch = true
 
             var start = 0
             while start < training.count {
                 let end = min(start + batchSize, training.count)
-                network.zeroGradients()
                 var batchLoss: Double
+                // Gradients are written over, not added to: no zeroing pass.
                 if gather {
                     training.inputs.gatherRows(order[start..<end], into: &batchInputs)
                     training.targets.gatherRows(order[start..<end], into: &batchTargets)
-                    batchLoss = network.lossAndGradient(batchInputs, target: batchTargets, loss: loss)
+                    batchLoss = network.gradient(batchInputs, target: batchTargets, loss: loss, accumulate: false)
+                    if measureAccuracy { correct += Network.correctCount(network.output, batchTargets) }
                 } else {
-                    batchLoss = network.lossAndGradient(training.inputs, target: training.targets, loss: loss)
+                    batchLoss = network.gradient(training.inputs, target: training.targets, loss: loss, accumulate: false)
+                    if measureAccuracy { correct += Network.correctCount(network.output, training.targets) }
                 }
+                seen += end - start
                 if regularization.isActive {
                     let penalty = regularization.penalty(network)
                     regularization.addGradient(network)
@@ -323,7 +367,7 @@ public final class Trainer {
                     finishedEpoch = false
                     break
                 }
-                measureGradients(norms: &norms, meanAbs: &meanAbs)
+                measureGradients()
                 if let maximum = options.clipGradientNorm { Self.clipGradients(parameters, maximumNorm: maximum) }
                 optimizer.step(parameters, learningRate: rate)
                 if let bad = Self.firstNonFiniteLayer(network) {
@@ -336,27 +380,30 @@ public final class Trainer {
                 start = end
                 if start < training.count && shouldStop() {
                     status = .interrupted
+                    interruptedInsideEpoch = true
                     finishedEpoch = false
                     break
                 }
             }
 
+            // The epoch's loss is known here: lossSum / batches.
             let divisor = Double(max(batches, 1))
             var record = EpochRecord(epoch: epoch, loss: lossSum / divisor, learningRate: rate,
                                      gradientNorms: norms.map { $0 / divisor },
                                      gradientMeanAbs: meanAbs.map { $0 / divisor },
                                      regularization: regularization.isActive ? penaltySum / divisor : nil)
-            let epochGradients = gradientSums.map { m in
-                Matrix(rows: m.rows, columns: m.columns, storage: m.storage.map { $0 / divisor })
-            }
-            if epoch == 1 { firstGradients = epochGradients }
-            lastGradients = epochGradients
+            swap(&gradientSums, &lastGradientSums)
+            lastBatches = batches
+            if epoch == 1 { firstGradients = lastGradients }
             if status != .diverged {
                 if let validation {
-                    record.validationLoss = objective(on: validation)
-                    if options.measureAccuracy { record.validationAccuracy = network.accuracy(on: validation) }
+                    let measured = evaluate(validation, accuracy: measureAccuracy)
+                    record.validationLoss = measured.loss
+                    record.validationAccuracy = measured.accuracy
                 }
-                if options.measureAccuracy { record.trainAccuracy = network.accuracy(on: training) }
+                // The samples the epoch's forward passes classified correctly, each before its
+                // batch's update (Keras's training accuracy): no extra pass over the data.
+                if measureAccuracy { record.trainAccuracy = seen > 0 ? Double(correct) / Double(seen) : .nan }
             }
             history.append(record)
             let summary = EpochSummary(epoch: epoch, loss: record.loss, validationLoss: record.validationLoss)
@@ -374,29 +421,34 @@ public final class Trainer {
            let best = earlyStoppingState.bestParameters {
             for (parameter, values) in zip(parameters, best) { parameter.value.storage = values }
         }
-        let penalty = regularization.isActive ? regularization.penalty(network) : nil
+        let final = evaluate(training, accuracy: measureAccuracy)
         var outcome = TrainingOutcome(status: status, history: history,
-                                      finalLoss: network.meanLoss(on: training, loss: loss) + (penalty ?? 0),
-                                      finalAccuracy: nil, finalValidationLoss: nil, finalValidationAccuracy: nil,
+                                      finalLoss: final.loss, finalAccuracy: final.accuracy,
+                                      finalValidationLoss: nil, finalValidationAccuracy: nil,
                                       firstEpochGradients: firstGradients, lastEpochGradients: lastGradients,
                                       failure: failure)
-        outcome.finalRegularization = penalty
+        outcome.finalRegularization = regularization.isActive ? regularization.penalty(network) : nil
         outcome.divergedEpoch = divergence?.epoch
         outcome.divergedLayer = divergence?.layer
         if options.earlyStopping != nil && earlyStoppingState.bestEpoch > 0 { outcome.bestEpoch = earlyStoppingState.bestEpoch }
-        if options.measureAccuracy { outcome.finalAccuracy = network.accuracy(on: training) }
         if let validation {
-            outcome.finalValidationLoss = objective(on: validation)
-            if options.measureAccuracy { outcome.finalValidationAccuracy = network.accuracy(on: validation) }
+            let measured = evaluate(validation, accuracy: measureAccuracy)
+            outcome.finalValidationLoss = measured.loss
+            outcome.finalValidationAccuracy = measured.accuracy
         }
         return outcome
     }
 
-    /// Mean loss on `data` plus the regularization penalty (what training minimises).
-    func objective(on data: Dataset) -> Double {
+    /// Mean loss on `data` plus the regularization penalty (what training minimises) and, when
+    /// asked, the accuracy: one pass over the data.
+    func evaluate(_ data: Dataset, accuracy: Bool) -> (loss: Double, accuracy: Double?) {
         let penalty = options.regularization.isActive ? options.regularization.penalty(network) : 0
-        return network.meanLoss(on: data, loss: loss) + penalty
+        let measured = network.evaluate(on: data, loss: loss, accuracy: accuracy)
+        return (measured.loss + penalty, measured.accuracy)
     }
+
+    /// Mean loss on `data` plus the regularization penalty (what training minimises).
+    func objective(on data: Dataset) -> Double { evaluate(data, accuracy: false).loss }
 
     /// Takes the epoch's summary into early stopping's bookkeeping; true when training should stop.
     private func updateEarlyStopping(_ stopping: EarlyStopping, _ summary: EpochSummary, _ parameters: [Parameter]) -> Bool {
@@ -417,7 +469,7 @@ public final class Trainer {
     }
 
     /// Adds each layer's ‖∂E/∂W‖₂ and mean |∂E/∂W| to the epoch's sums, and ∂E/∂W to `gradientSums`.
-    private func measureGradients(norms: inout [Double], meanAbs: inout [Double]) {
+    private func measureGradients() {
         for (l, layer) in network.layers.enumerated() {
             var squares = 0.0, absolute = 0.0
             let count = layer.weights.gradient.storage.count
@@ -465,8 +517,7 @@ public final class Trainer {
     /// The 1-based number of the first layer whose cached net input or output holds a NaN or
     /// infinity after a forward pass, if any.
     static func firstNonFiniteActivation(_ network: Network) -> Int? {
-        for (l, layer) in network.layers.enumerated()
-        where !layer.net.storage.allSatisfy(\.isFinite) || !layer.output.storage.allSatisfy(\.isFinite) {
+        for (l, layer) in network.layers.enumerated() where !allFinite(layer.net) || !allFinite(layer.output) {
             return l + 1
         }
         return nil
@@ -474,11 +525,19 @@ public final class Trainer {
 
     /// The 1-based number of the first layer with a NaN or infinite weight or bias, if any.
     static func firstNonFiniteLayer(_ network: Network) -> Int? {
-        for (l, layer) in network.layers.enumerated() {
-            if !layer.weights.value.storage.allSatisfy(\.isFinite) || !layer.bias.value.storage.allSatisfy(\.isFinite) {
-                return l + 1
-            }
+        for (l, layer) in network.layers.enumerated() where !allFinite(layer.weights.value) || !allFinite(layer.bias.value) {
+            return l + 1
         }
         return nil
+    }
+
+    /// Whether every element is finite: Σ v·0 is 0 for finite v and NaN once any v is ±∞ or
+    /// NaN, a branch-free sum the compiler vectorises (this runs after every step).
+    static func allFinite(_ m: Matrix) -> Bool {
+        m.storage.withUnsafeBufferPointer { values in
+            var sum = 0.0
+            for v in values { sum += v * 0 }
+            return sum == 0
+        }
     }
 }

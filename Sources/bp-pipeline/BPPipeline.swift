@@ -9,9 +9,9 @@ struct BPPipeline: ParsableCommand {
         commandName: "bp-pipeline",
         abstract: "Train neural networks by backpropagation from a YAML spec and chart what happened.",
         usage: """
-            bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--quiet]
+            bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--threads N] [--quiet]
               bp-pipeline validate SPEC [--set KEY.PATH=VALUE]...
-              bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL]
+              bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL] [--threads N]
               bp-pipeline plugins
             """,
         discussion: "Exit codes: 0 success, 1 training failed (diverged), 64 bad usage or invalid spec, "
@@ -53,7 +53,10 @@ struct Run: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup var threads: ThreadsOption
+
     func run() throws {
+        threads.apply()
         try Terminal.exitOnError {
             var request = options.request
             request.outputDirectory = out

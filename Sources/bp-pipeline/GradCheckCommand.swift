@@ -22,11 +22,14 @@ struct GradCheck: ParsableCommand {
     @Option(help: ArgumentHelp("The largest relative error that passes.", valueName: "X"))
     var tolerance: Double = 1e-6
 
+    @OptionGroup var threads: ThreadsOption
+
     func validate() throws {
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number, found \(tolerance)") }
     }
 
     func run() throws {
+        threads.apply()
         try Terminal.exitOnError {
             let prepared = try Engine.prepare(try Engine.load(options.request))
             let definition = prepared.definition
