@@ -44,10 +44,15 @@ public struct Matrix: Sendable, Equatable, Codable {
         storage[(index * columns)..<((index + 1) * columns)]
     }
 
-    /// Reshapes in place, keeping capacity; contents are unspecified afterwards unless the size is unchanged.
+    /// Reshapes in place, keeping capacity: a buffer sized for a full batch holds the smaller
+    /// last batch of an epoch and the next full batch without reallocating. Contents are
+    /// unspecified afterwards unless the size is unchanged.
     public mutating func resize(rows: Int, columns: Int) {
-        if rows * columns != storage.count {
-            storage = Array(repeating: 0, count: rows * columns)
+        let count = rows * columns
+        if count < storage.count {
+            storage.removeLast(storage.count - count)
+        } else if count > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: count - storage.count))
         }
         self.rows = rows
         self.columns = columns
