@@ -3,8 +3,9 @@ import CBLAS
 import Glibc
 #endif
 
-/// Matrix products through OpenBLAS's CBLAS (the only file that imports CBLAS), with a direct
-/// loop for products too small to be worth a library call.
+/// Matrix products through OpenBLAS's CBLAS (`dgemm` for Double, `sgemm` for Float; this file and
+/// Math.swift are the only importers of CBLAS), with a direct loop for products too small to be
+/// worth a library call.
 public enum BLAS {
     /// Products with m·n·k at most this many multiply-adds run as a plain loop. A CBLAS call
     /// costs a few hundred nanoseconds before any arithmetic (argument checks, kernel dispatch,
@@ -33,9 +34,9 @@ public enum BLAS {
     /// C = alpha · op(A) · op(B) + beta · C, with op(X) = X or Xᵀ.
     ///
     /// Shapes: op(A) is (m, k), op(B) is (k, n), C is (m, n); C must already have that shape.
-    public static func gemm(_ a: Matrix, transposeA: Bool = false,
-                            _ b: Matrix, transposeB: Bool = false,
-                            into c: inout Matrix, alpha: Double = 1, beta: Double = 0) {
+    public static func gemm<Scalar: TrainingScalar>(_ a: MatrixOf<Scalar>, transposeA: Bool = false,
+                                                    _ b: MatrixOf<Scalar>, transposeB: Bool = false,
+                                                    into c: inout MatrixOf<Scalar>, alpha: Scalar = 1, beta: Scalar = 0) {
         let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
         let n = transposeB ? b.rows : b.columns
@@ -57,10 +58,10 @@ public enum BLAS {
     /// The same on raw row-major storage: A has leading dimension `lda` (its row length), and so
     /// on. Transposes are CBLAS's flags, never copies.
     @inline(__always)
-    static func gemm(m: Int, n: Int, k: Int, alpha: Double,
-                     _ a: UnsafePointer<Double>?, lda: Int, transposeA: Bool,
-                     _ b: UnsafePointer<Double>?, ldb: Int, transposeB: Bool,
-                     beta: Double, _ c: UnsafeMutablePointer<Double>?, ldc: Int) {
+    static func gemm<Scalar: TrainingScalar>(m: Int, n: Int, k: Int, alpha: Scalar,
+                                             _ a: UnsafePointer<Scalar>?, lda: Int, transposeA: Bool,
+                                             _ b: UnsafePointer<Scalar>?, ldb: Int, transposeB: Bool,
+                                             beta: Scalar, _ c: UnsafeMutablePointer<Scalar>?, ldc: Int) {
         guard m > 0, n > 0, let c else { return }
         guard k > 0, let a, let b else {
             // op(A)·op(B) is all zeros: C = beta · C.
@@ -75,25 +76,24 @@ public enum BLAS {
             return
         }
         _ = configured
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),
-                    beta, c, Int32(max(ldc, 1)))
+        Scalar.blasGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                        a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
     }
 
     /// The product as dot products: c_ij = alpha · Σ_p op(A)_ip · op(B)_pj + beta · c_ij, the
     /// sum taken in order p = 0, 1, ..., k − 1 (BLAS may group the terms differently, so the two
     /// paths can differ in the last bits; both are the same sum).
     @inline(__always)
-    static func direct(m: Int, n: Int, k: Int, alpha: Double,
-                       _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool,
-                       _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool,
-                       beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+    static func direct<Scalar: TrainingScalar>(m: Int, n: Int, k: Int, alpha: Scalar,
+                                               _ a: UnsafePointer<Scalar>, lda: Int, transposeA: Bool,
+                                               _ b: UnsafePointer<Scalar>, ldb: Int, transposeB: Bool,
+                                               beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, ldc: Int) {
         // Element (i, p) of op(A) is a[i·ai + p·ap]; element (p, j) of op(B) is b[p·bp + j·bj].
         let (ai, ap) = transposeA ? (1, lda) : (lda, 1)
         let (bp, bj) = transposeB ? (1, ldb) : (ldb, 1)
         for i in 0..<m {
             for j in 0..<n {
-                var sum = 0.0
+                var sum: Scalar = 0
                 for p in 0..<k { sum += a[i * ai + p * ap] * b[p * bp + j * bj] }
                 let product = alpha == 1 ? sum : alpha * sum
                 c[i * ldc + j] = beta == 0 ? product : product + beta * c[i * ldc + j]

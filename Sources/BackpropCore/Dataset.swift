@@ -1,11 +1,14 @@
+/// A float64 dataset: what the data stages read.
+public typealias Dataset = DatasetOf<Double>
+
 /// Samples as two row-aligned matrices: inputs (count, features) and targets (count, outputs).
 ///
 /// Stored once, contiguously; mini-batches are gathered into reused buffers.
-public struct Dataset: Sendable {
-    public var inputs: Matrix
-    public var targets: Matrix
+public struct DatasetOf<Scalar: TrainingScalar>: Sendable {
+    public var inputs: MatrixOf<Scalar>
+    public var targets: MatrixOf<Scalar>
 
-    public init(inputs: Matrix, targets: Matrix) {
+    public init(inputs: MatrixOf<Scalar>, targets: MatrixOf<Scalar>) {
         precondition(inputs.rows == targets.rows, "inputs and targets must have the same number of rows")
         self.inputs = inputs
         self.targets = targets
@@ -14,11 +17,16 @@ public struct Dataset: Sendable {
     public var count: Int { inputs.rows }
     public var featureCount: Int { inputs.columns }
     public var targetCount: Int { targets.columns }
+
+    /// The same samples in another precision (one converted copy).
+    public init<Other: TrainingScalar>(converting data: DatasetOf<Other>) {
+        self.init(inputs: MatrixOf(converting: data.inputs), targets: MatrixOf(converting: data.targets))
+    }
 }
 
-extension Network {
+extension NetworkOf {
     /// Mean loss over a whole dataset, evaluated in chunks so memory stays bounded.
-    public func meanLoss(on data: Dataset, loss: any Loss, chunk: Int = 4096) -> Double {
+    public func meanLoss(on data: DatasetOf<Scalar>, loss: any Loss, chunk: Int = 4096) -> Double {
         evaluate(on: data, loss: loss, chunk: chunk).loss
     }
 
@@ -27,7 +35,7 @@ extension Network {
     /// reused buffers; a dataset of at most one chunk is read where it is).
     ///
     /// Chunks combine as Σ (chunk's mean loss · chunk rows) / count.
-    public func evaluate(on data: Dataset, loss: any Loss, accuracy: Bool = false,
+    public func evaluate(on data: DatasetOf<Scalar>, loss: any Loss, accuracy: Bool = false,
                          chunk: Int = 4096) -> (loss: Double, accuracy: Double?) {
         guard data.count > 0 else { return (.nan, accuracy ? .nan : nil) }
         if data.count <= chunk {
@@ -51,8 +59,8 @@ extension Network {
     }
 
     /// Network outputs for every sample, (count, outputs), in chunks.
-    public func predict(_ inputs: Matrix, chunk: Int = 4096) -> Matrix {
-        var result = Matrix(rows: inputs.rows, columns: outputCount)
+    public func predict(_ inputs: MatrixOf<Scalar>, chunk: Int = 4096) -> MatrixOf<Scalar> {
+        var result = MatrixOf<Scalar>(rows: inputs.rows, columns: outputCount)
         var start = 0
         while start < inputs.rows {
             let end = min(start + chunk, inputs.rows)
@@ -67,7 +75,7 @@ extension Network {
 
     /// Fraction of samples whose predicted class equals the target class: argmax for several
     /// outputs, a 0.5 threshold for a single output.
-    public func accuracy(on data: Dataset) -> Double {
+    public func accuracy(on data: DatasetOf<Scalar>) -> Double {
         guard data.count > 0 else { return .nan }
         let predictions = predict(data.inputs)
         return Double(Self.correctCount(predictions, data.targets)) / Double(data.count)
@@ -75,7 +83,7 @@ extension Network {
 
     /// How many rows of `outputs` predict the class of the same row of `targets`
     /// (`predictedClass` of each), both (batch, outputs).
-    static func correctCount(_ outputs: Matrix, _ targets: Matrix) -> Int {
+    static func correctCount(_ outputs: MatrixOf<Scalar>, _ targets: MatrixOf<Scalar>) -> Int {
         let width = outputs.columns
         var correct = 0
         outputs.storage.withUnsafeBufferPointer { o in
@@ -89,12 +97,12 @@ extension Network {
     }
 
     /// argmax of a row (first maximum wins); for one column, 1 when ≥ 0.5 else 0.
-    public static func predictedClass(_ row: ArraySlice<Double>) -> Int {
+    public static func predictedClass(_ row: ArraySlice<Scalar>) -> Int {
         row.withUnsafeBufferPointer { predictedClass($0, row: 0, width: row.count) }
     }
 
     @inline(__always)
-    static func predictedClass(_ values: UnsafeBufferPointer<Double>, row: Int, width: Int) -> Int {
+    static func predictedClass(_ values: UnsafeBufferPointer<Scalar>, row: Int, width: Int) -> Int {
         let base = row * width
         if width == 1 { return values[base] >= 0.5 ? 1 : 0 }
         var best = 0

@@ -1,20 +1,33 @@
-/// A stack of dense layers; layer 1 is nearest the input.
-public final class Network {
-    public let inputCount: Int
-    public let layers: [DenseLayer]
-    /// Every parameter in layer order: W1, b1, W2, b2, ... (kept, so a batch does not build the list).
-    public let parameters: [Parameter]
-    /// ∂E/∂out (or ∂E/∂net, with a fused loss) of the output layer, (batch, outputs).
-    private var outGradient = Matrix(rows: 0, columns: 0)
-    // Scratch for evaluating a dataset in chunks: (chunk, inputs) and (chunk, outputs).
-    var chunkInputs = Matrix(rows: 0, columns: 0)
-    var chunkTargets = Matrix(rows: 0, columns: 0)
+/// A float64 network: what the pipeline builds, reports and writes to model.json.
+public typealias Network = NetworkOf<Double>
 
-    public init(inputCount: Int, layers: [DenseLayer]) {
+/// A stack of dense layers; layer 1 is nearest the input.
+public final class NetworkOf<Scalar: TrainingScalar> {
+    public let inputCount: Int
+    public let layers: [DenseLayerOf<Scalar>]
+    /// Every parameter in layer order: W1, b1, W2, b2, ... (kept, so a batch does not build the list).
+    public let parameters: [ParameterOf<Scalar>]
+    /// ∂E/∂out (or ∂E/∂net, with a fused loss) of the output layer, (batch, outputs).
+    private var outGradient = MatrixOf<Scalar>(rows: 0, columns: 0)
+    // Scratch for evaluating a dataset in chunks: (chunk, inputs) and (chunk, outputs).
+    var chunkInputs = MatrixOf<Scalar>(rows: 0, columns: 0)
+    var chunkTargets = MatrixOf<Scalar>(rows: 0, columns: 0)
+
+    public init(inputCount: Int, layers: [DenseLayerOf<Scalar>]) {
         precondition(!layers.isEmpty, "a network needs at least one layer")
         self.inputCount = inputCount
         self.layers = layers
         self.parameters = layers.flatMap { [$0.weights, $0.bias] }
+    }
+
+    /// The same network in another precision (weights rounded to `Scalar`).
+    public convenience init<Other: TrainingScalar>(converting network: NetworkOf<Other>) {
+        self.init(inputCount: network.inputCount, layers: network.layers.map { DenseLayerOf(converting: $0) })
+    }
+
+    /// Sets every parameter to `network`'s (rounded to `Scalar`; exact from Float to Double).
+    public func assignParameters<Other: TrainingScalar>(from network: NetworkOf<Other>) {
+        for (mine, theirs) in zip(parameters, network.parameters) { mine.value = MatrixOf(converting: theirs.value) }
     }
 
     public var outputCount: Int { layers[layers.count - 1].unitCount }
@@ -22,41 +35,41 @@ public final class Network {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.storage.count } }
 
     /// The output layer's output after the last forward pass, (batch, outputs).
-    public var output: Matrix { layers[layers.count - 1].output }
+    public var output: MatrixOf<Scalar> { layers[layers.count - 1].output }
 
     /// (batch, inputs) -> (batch, outputs).
     @discardableResult
-    public func forward(_ x: Matrix) -> Matrix {
+    public func forward(_ x: MatrixOf<Scalar>) -> MatrixOf<Scalar> {
         forwardPass(x)
         return output
     }
 
     /// Each layer reads the output of the layer below straight from its buffer.
-    func forwardPass(_ x: Matrix) {
+    func forwardPass(_ x: MatrixOf<Scalar>) {
         layers[0].forwardPass(x)
         for l in 1..<layers.count { layers[l].forwardPass(layers[l - 1].output) }
     }
 
     /// Forward, loss, and backward for one batch; gradients accumulate into the parameters.
     /// Returns the batch's mean loss, measured before any update.
-    public func lossAndGradient(_ x: Matrix, target: Matrix, loss: any Loss) -> Double {
+    public func lossAndGradient(_ x: MatrixOf<Scalar>, target: MatrixOf<Scalar>, loss: any Loss) -> Double {
         gradient(x, target: target, loss: loss, accumulate: true)
     }
 
     /// The same, with the gradients written over (`accumulate: false`, what training does, so
     /// they need no zeroing pass) or added to (`accumulate: true`).
-    func gradient(_ x: Matrix, target: Matrix, loss: any Loss, accumulate: Bool) -> Double {
+    func gradient(_ x: MatrixOf<Scalar>, target: MatrixOf<Scalar>, loss: any Loss, accumulate: Bool) -> Double {
         forwardPass(x)
         let top = layers.count - 1
         let last = layers[top]
         let value: Double
         // The backward pass replays the forward calls in reverse; layer 1 computes no ∂E/∂x.
         if let fused = loss as? any FusedOutputLoss, fused.fuses(with: last.activation) {
-            value = fused.evaluateFused(net: last.net, output: last.output, target: target, netGradient: &outGradient)
+            value = Scalar.evaluateFused(fused, net: last.net, output: last.output, target: target, netGradient: &outGradient)
             last.parameterGradients(input: top > 0 ? layers[top - 1].output : x, netGradient: outGradient,
                                     inputGradient: top > 0, accumulate: accumulate)
         } else {
-            value = loss.evaluate(net: last.net, output: last.output, target: target, outGradient: &outGradient)
+            value = Scalar.evaluate(loss, net: last.net, output: last.output, target: target, outGradient: &outGradient)
             last.backwardPass(input: top > 0 ? layers[top - 1].output : x, outGradient: outGradient,
                               inputGradient: top > 0, accumulate: accumulate)
         }
@@ -68,18 +81,18 @@ public final class Network {
     }
 
     /// The mean loss of the current parameters on (x, target), without touching gradients.
-    public func loss(_ x: Matrix, target: Matrix, loss: any Loss) -> Double {
+    public func loss(_ x: MatrixOf<Scalar>, target: MatrixOf<Scalar>, loss: any Loss) -> Double {
         forwardPass(x)
         return lossOfLastForward(target: target, loss: loss)
     }
 
     /// The mean loss of the cached forward pass's outputs against `target`.
-    func lossOfLastForward(target: Matrix, loss: any Loss) -> Double {
+    func lossOfLastForward(target: MatrixOf<Scalar>, loss: any Loss) -> Double {
         let last = layers[layers.count - 1]
         if let fused = loss as? any FusedOutputLoss, fused.fuses(with: last.activation) {
-            return fused.valueFused(net: last.net, output: last.output, target: target)
+            return Scalar.valueFused(fused, net: last.net, output: last.output, target: target)
         }
-        return loss.value(net: last.net, output: last.output, target: target)
+        return Scalar.value(loss, net: last.net, output: last.output, target: target)
     }
 
     public func zeroGradients() {
