@@ -53,18 +53,26 @@ public final class NetworkOf<Scalar: TrainingScalar> {
     /// Forward, loss, and backward for one batch; gradients accumulate into the parameters.
     /// Returns the batch's mean loss, measured before any update.
     public func lossAndGradient(_ x: MatrixOf<Scalar>, target: MatrixOf<Scalar>, loss: any Loss) -> Double {
-        gradient(x, target: target, loss: loss, accumulate: true)
+        gradient(x, target: target, loss: loss, fused: fusedLoss(loss), accumulate: true)
+    }
+
+    /// `loss` as a fused output loss when it fuses with the output layer's activation (a
+    /// dynamic cast, so the training loop asks once, not every batch).
+    func fusedLoss(_ loss: any Loss) -> (any FusedOutputLoss)? {
+        guard let fused = loss as? any FusedOutputLoss, fused.fuses(with: layers[layers.count - 1].activation) else { return nil }
+        return fused
     }
 
     /// The same, with the gradients written over (`accumulate: false`, what training does, so
-    /// they need no zeroing pass) or added to (`accumulate: true`).
-    func gradient(_ x: MatrixOf<Scalar>, target: MatrixOf<Scalar>, loss: any Loss, accumulate: Bool) -> Double {
+    /// they need no zeroing pass) or added to (`accumulate: true`); `fused` is `fusedLoss(loss)`.
+    func gradient(_ x: MatrixOf<Scalar>, target: MatrixOf<Scalar>, loss: any Loss, fused: (any FusedOutputLoss)?,
+                  accumulate: Bool) -> Double {
         forwardPass(x)
         let top = layers.count - 1
         let last = layers[top]
         let value: Double
         // The backward pass replays the forward calls in reverse; layer 1 computes no ∂E/∂x.
-        if let fused = loss as? any FusedOutputLoss, fused.fuses(with: last.activation) {
+        if let fused {
             value = Scalar.evaluateFused(fused, net: last.net, output: last.output, target: target, netGradient: &outGradient)
             last.parameterGradients(input: top > 0 ? layers[top - 1].output : x, netGradient: outGradient,
                                     inputGradient: top > 0, accumulate: accumulate)

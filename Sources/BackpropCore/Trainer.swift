@@ -301,6 +301,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         let batchSize = batchSize(for: training.count)
         let regularization = options.regularization
         let measureAccuracy = options.measureAccuracy
+        let fused = network.fusedLoss(loss)
         let validation = validation.flatMap { $0.count > 0 ? $0 : nil }
         if order.count != training.count { order = Array(0..<training.count) }
         if gradientSums.count != layerCount {
@@ -341,10 +342,11 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                 if gather {
                     training.inputs.gatherRows(order[start..<end], into: &batchInputs)
                     training.targets.gatherRows(order[start..<end], into: &batchTargets)
-                    batchLoss = network.gradient(batchInputs, target: batchTargets, loss: loss, accumulate: false)
+                    batchLoss = network.gradient(batchInputs, target: batchTargets, loss: loss, fused: fused, accumulate: false)
                     if measureAccuracy { correct += NetworkOf.correctCount(network.output, batchTargets) }
                 } else {
-                    batchLoss = network.gradient(training.inputs, target: training.targets, loss: loss, accumulate: false)
+                    batchLoss = network.gradient(training.inputs, target: training.targets, loss: loss, fused: fused,
+                                                 accumulate: false)
                     if measureAccuracy { correct += NetworkOf.correctCount(network.output, training.targets) }
                 }
                 seen += end - start

@@ -146,8 +146,9 @@ public enum Engine {
         do {
             let training = definition.training
             let options = training.options(for: prepared.data.task)
-            let trainer = Trainer(network: prepared.network, loss: definition.loss, optimizer: training.optimizer,
-                                  schedule: definition.schedule, options: options, generator: prepared.generator)
+            let trainer = training.precision.trainer(network: prepared.network, loss: definition.loss,
+                                                     optimizer: training.optimizer, schedule: definition.schedule,
+                                                     options: options, generator: prepared.generator)
             let periodicPath = Checkpoint.periodicPath(for: target)
             var periodicFailure: PipelineError?
             let every = training.checkpointEvery
