@@ -26,6 +26,8 @@ public struct DatasetOf<Scalar: TrainingScalar>: Sendable {
 
 extension NetworkOf {
     /// Mean loss over a whole dataset, evaluated in chunks so memory stays bounded.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func meanLoss(on data: DatasetOf<Scalar>, loss: any Loss, chunk: Int = 4096) -> Double {
         evaluate(on: data, loss: loss, chunk: chunk).loss
     }
@@ -35,6 +37,8 @@ extension NetworkOf {
     /// reused buffers; a dataset of at most one chunk is read where it is).
     ///
     /// Chunks combine as Σ (chunk's mean loss · chunk rows) / count.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(on data: DatasetOf<Scalar>, loss: any Loss, accuracy: Bool = false,
                          chunk: Int = 4096) -> (loss: Double, accuracy: Double?) {
         guard data.count > 0 else { return (.nan, accuracy ? .nan : nil) }
@@ -59,6 +63,8 @@ extension NetworkOf {
     }
 
     /// Network outputs for every sample, (count, outputs), in chunks.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func predict(_ inputs: MatrixOf<Scalar>, chunk: Int = 4096) -> MatrixOf<Scalar> {
         var result = MatrixOf<Scalar>(rows: inputs.rows, columns: outputCount)
         var start = 0
@@ -75,6 +81,8 @@ extension NetworkOf {
 
     /// Fraction of samples whose predicted class equals the target class: argmax for several
     /// outputs, a 0.5 threshold for a single output.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func accuracy(on data: DatasetOf<Scalar>) -> Double {
         guard data.count > 0 else { return .nan }
         let predictions = predict(data.inputs)
@@ -97,6 +105,8 @@ extension NetworkOf {
     }
 
     /// argmax of a row (first maximum wins); for one column, 1 when ≥ 0.5 else 0.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public static func predictedClass(_ row: ArraySlice<Scalar>) -> Int {
         row.withUnsafeBufferPointer { predictedClass($0, row: 0, width: row.count) }
     }

@@ -39,6 +39,8 @@ public final class NetworkOf<Scalar: TrainingScalar> {
 
     /// (batch, inputs) -> (batch, outputs).
     @discardableResult
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func forward(_ x: MatrixOf<Scalar>) -> MatrixOf<Scalar> {
         forwardPass(x)
         return output
@@ -52,6 +54,8 @@ public final class NetworkOf<Scalar: TrainingScalar> {
 
     /// Forward, loss, and backward for one batch; gradients accumulate into the parameters.
     /// Returns the batch's mean loss, measured before any update.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func lossAndGradient(_ x: MatrixOf<Scalar>, target: MatrixOf<Scalar>, loss: any Loss) -> Double {
         gradient(x, target: target, loss: loss, fused: fusedLoss(loss), accumulate: true)
     }
@@ -89,6 +93,8 @@ public final class NetworkOf<Scalar: TrainingScalar> {
     }
 
     /// The mean loss of the current parameters on (x, target), without touching gradients.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func loss(_ x: MatrixOf<Scalar>, target: MatrixOf<Scalar>, loss: any Loss) -> Double {
         forwardPass(x)
         return lossOfLastForward(target: target, loss: loss)

@@ -5,6 +5,8 @@ extension DatasetOf {
     /// gives round(fraction · its count) samples, at least one when it has two or more, so a
     /// small validation part still sees every class. Order within each part follows the
     /// original sample order, so the split depends only on the seed.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func split(holdingOut fraction: Double, classes: [Int]? = nil,
                       using generator: inout SeededGenerator) -> (kept: DatasetOf<Scalar>, heldOut: DatasetOf<Scalar>) {
         precondition(fraction > 0 && fraction < 1, "the held-out fraction must be in (0, 1)")
@@ -33,6 +35,8 @@ extension DatasetOf {
     }
 
     /// The samples at `indices`, in that order.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func subset(_ indices: [Int]) -> DatasetOf<Scalar> {
         var x = MatrixOf<Scalar>(rows: 0, columns: 0), t = MatrixOf<Scalar>(rows: 0, columns: 0)
         inputs.gatherRows(indices[...], into: &x)
