@@ -20,7 +20,11 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
 
         // Matrices, layers, activations, losses, optimizers, schedules, training: pure Swift + BLAS.
-        .target(name: "BackpropCore", dependencies: ["CBLAS"]),
+        // Release builds drop the run-time exclusivity checks of the training loop's class
+        // properties (swift_beginAccess: about a third of the seed network's step); debug
+        // builds, which the tests run, keep them.
+        .target(name: "BackpropCore", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // YAML -> nodes with file:line:column; the only importer of CYaml.
         .target(name: "PipelineSpec", dependencies: ["CYaml"]),
         // Drawing, charts and PNG encoding; the only importer of CCairo and CPNG.

@@ -1,16 +1,26 @@
 /// An activation function f applied to a layer's net input: out = f(net).
 ///
 /// Forward and backward live together. `backward` turns ∂E/∂out into ∂E/∂net, given the cached
-/// `net` and `out` of the forward pass, for a whole batch `(batch, units)` at once.
+/// `net` and `out` of the forward pass, for a whole batch `(batch, units)` at once. Each
+/// operation is required once per precision; an implementation writes one generic method
+/// (`func forward<S: TrainingScalar>(...)`), which satisfies both and is specialised for each.
 public protocol Activation: Sendable {
     /// The spec name, e.g. `sigmoid`; written to model.json.
     var name: String { get }
     /// Parameters worth recording beside the name (e.g. `alpha`), for model.json.
     var parameters: [String: Double] { get }
     /// out = f(net), (batch, units) -> (batch, units).
-    func forward(_ net: Matrix, into out: inout Matrix)
+    func forward(_ net: MatrixOf<Double>, into out: inout MatrixOf<Double>)
+    func forward(_ net: MatrixOf<Float>, into out: inout MatrixOf<Float>)
+    /// net += b on every row (b is (1, units)), then out = f(net): the dense layer's last step
+    /// of forward, in one pass over the batch where f is elementwise.
+    func forward(net: inout MatrixOf<Double>, bias: MatrixOf<Double>, into out: inout MatrixOf<Double>)
+    func forward(net: inout MatrixOf<Float>, bias: MatrixOf<Float>, into out: inout MatrixOf<Float>)
     /// ∂E/∂net from ∂E/∂out, (batch, units) each.
-    func backward(net: Matrix, out: Matrix, outGradient: Matrix, into netGradient: inout Matrix)
+    func backward(net: MatrixOf<Double>, out: MatrixOf<Double>, outGradient: MatrixOf<Double>,
+                  into netGradient: inout MatrixOf<Double>)
+    func backward(net: MatrixOf<Float>, out: MatrixOf<Float>, outGradient: MatrixOf<Float>,
+                  into netGradient: inout MatrixOf<Float>)
     /// Net values where f or one of its first derivatives jumps (relu's 0). Finite differences
     /// across such a point are meaningless, so the gradient check skips perturbations that
     /// move a unit's net across one.
@@ -19,18 +29,30 @@ public protocol Activation: Sendable {
 
 /// An activation applied to each element on its own: f'(net) is all backward needs.
 public protocol ElementwiseActivation: Activation {
-    func value(_ x: Double) -> Double
+    func value<S: TrainingScalar>(_ x: S) -> S
     /// f'(x), given y = f(x) so sigmoid and tanh can reuse it.
-    func derivative(x: Double, y: Double) -> Double
+    func derivative<S: TrainingScalar>(x: S, y: S) -> S
 }
 
 extension Activation {
     public var parameters: [String: Double] { [:] }
     public var kinks: [Double] { [] }
+
+    public func forward<S: TrainingScalar>(net: inout MatrixOf<S>, bias: MatrixOf<S>, into out: inout MatrixOf<S>) {
+        let units = net.columns, rows = net.rows
+        bias.storage.withUnsafeBufferPointer { b in
+            net.storage.withUnsafeMutableBufferPointer { n in
+                for r in 0..<rows {
+                    for k in 0..<units { n[r * units + k] += b[k] }
+                }
+            }
+        }
+        S.forward(self, net, into: &out)
+    }
 }
 
 extension ElementwiseActivation {
-    public func forward(_ net: Matrix, into out: inout Matrix) {
+    public func forward<S: TrainingScalar>(_ net: MatrixOf<S>, into out: inout MatrixOf<S>) {
         out.resize(rows: net.rows, columns: net.columns)
         net.storage.withUnsafeBufferPointer { x in
             out.storage.withUnsafeMutableBufferPointer { y in
@@ -39,7 +61,26 @@ extension ElementwiseActivation {
         }
     }
 
-    public func backward(net: Matrix, out: Matrix, outGradient: Matrix, into netGradient: inout Matrix) {
+    public func forward<S: TrainingScalar>(net: inout MatrixOf<S>, bias: MatrixOf<S>, into out: inout MatrixOf<S>) {
+        out.resize(rows: net.rows, columns: net.columns)
+        let units = net.columns, rows = net.rows
+        bias.storage.withUnsafeBufferPointer { b in
+            net.storage.withUnsafeMutableBufferPointer { x in
+                out.storage.withUnsafeMutableBufferPointer { y in
+                    for r in 0..<rows {
+                        for k in 0..<units {
+                            let v = x[r * units + k] + b[k]
+                            x[r * units + k] = v
+                            y[r * units + k] = value(v)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward<S: TrainingScalar>(net: MatrixOf<S>, out: MatrixOf<S>, outGradient: MatrixOf<S>,
+                                            into netGradient: inout MatrixOf<S>) {
         netGradient.resize(rows: net.rows, columns: net.columns)
         net.storage.withUnsafeBufferPointer { x in
             out.storage.withUnsafeBufferPointer { y in

@@ -3,51 +3,101 @@ import CBLAS
 import Glibc
 #endif
 
-/// Matrix products through OpenBLAS's CBLAS; the only file that imports CBLAS.
+/// Matrix products through OpenBLAS's CBLAS (`dgemm` for Double, `sgemm` for Float; this file and
+/// Math.swift are the only importers of CBLAS), with a direct loop for products too small to be
+/// worth a library call.
 public enum BLAS {
-    /// Runs once before the first product: one OpenBLAS thread unless OPENBLAS_NUM_THREADS says
-    /// otherwise. Training multiplies many small matrices (a batch of 128 rows); on 2 cores the
-    /// second thread mostly spins in sched_yield, and one thread trained Fashion-MNIST ~20% faster.
+    /// Products with m·n·k at most this many multiply-adds run as a plain loop. A CBLAS call
+    /// costs a few hundred nanoseconds before any arithmetic (argument checks, kernel dispatch,
+    /// buffer packing), which is more than a loop needs for, say, the seed's 1×2×2 products.
+    public static let directLimit = 1024
+
+    /// Runs once before the first product: one OpenBLAS thread unless OPENBLAS_NUM_THREADS or
+    /// `setThreadCount` says otherwise.
     private static let configured: Bool = {
         if getenv("OPENBLAS_NUM_THREADS") == nil { openblas_set_num_threads(1) }
         return true
     }()
 
+    /// Makes OpenBLAS use `count` threads (≥ 1) from now on.
+    public static func setThreadCount(_ count: Int) {
+        _ = configured
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// The threads OpenBLAS uses now.
+    public static var threadCount: Int {
+        _ = configured
+        return Int(openblas_get_num_threads())
+    }
+
     /// C = alpha · op(A) · op(B) + beta · C, with op(X) = X or Xᵀ.
     ///
     /// Shapes: op(A) is (m, k), op(B) is (k, n), C is (m, n); C must already have that shape.
-    public static func gemm(_ a: Matrix, transposeA: Bool = false,
-                            _ b: Matrix, transposeB: Bool = false,
-                            into c: inout Matrix, alpha: Double = 1, beta: Double = 0) {
-        _ = configured
+    public static func gemm<Scalar: TrainingScalar>(_ a: MatrixOf<Scalar>, transposeA: Bool = false,
+                                                    _ b: MatrixOf<Scalar>, transposeB: Bool = false,
+                                                    into c: inout MatrixOf<Scalar>, alpha: Scalar = 1, beta: Scalar = 0) {
         let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
         let n = transposeB ? b.rows : b.columns
         precondition((transposeB ? b.columns : b.rows) == k, "gemm: inner dimensions differ")
         precondition(c.rows == m && c.columns == n, "gemm: result has the wrong shape")
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            if beta == 0 { c.fill(0) } else if beta != 1 { scale(&c, by: beta) }
-            return
-        }
+        let ldc = c.columns
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor,
-                                transposeA ? CblasTrans : CblasNoTrans,
-                                transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k),
-                                alpha, pa.baseAddress, Int32(max(a.columns, 1)),
-                                pb.baseAddress, Int32(max(b.columns, 1)),
-                                beta, pc.baseAddress, Int32(max(c.columns, 1)))
+                    gemm(m: m, n: n, k: k, alpha: alpha,
+                         pa.baseAddress, lda: a.columns, transposeA: transposeA,
+                         pb.baseAddress, ldb: b.columns, transposeB: transposeB,
+                         beta: beta, pc.baseAddress, ldc: ldc)
                 }
             }
         }
     }
 
-    static func scale(_ x: inout Matrix, by factor: Double) {
-        x.storage.withUnsafeMutableBufferPointer { buffer in
-            for i in buffer.indices { buffer[i] *= factor }
+    /// The same on raw row-major storage: A has leading dimension `lda` (its row length), and so
+    /// on. Transposes are CBLAS's flags, never copies.
+    @inline(__always)
+    static func gemm<Scalar: TrainingScalar>(m: Int, n: Int, k: Int, alpha: Scalar,
+                                             _ a: UnsafePointer<Scalar>?, lda: Int, transposeA: Bool,
+                                             _ b: UnsafePointer<Scalar>?, ldb: Int, transposeB: Bool,
+                                             beta: Scalar, _ c: UnsafeMutablePointer<Scalar>?, ldc: Int) {
+        guard m > 0, n > 0, let c else { return }
+        guard k > 0, let a, let b else {
+            // op(A)·op(B) is all zeros: C = beta · C.
+            for i in 0..<m {
+                for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] }
+            }
+            return
+        }
+        if m * n * k <= directLimit {
+            direct(m: m, n: n, k: k, alpha: alpha, a, lda: lda, transposeA: transposeA,
+                   b, ldb: ldb, transposeB: transposeB, beta: beta, c, ldc: ldc)
+            return
+        }
+        _ = configured
+        Scalar.blasGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                        a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
+    }
+
+    /// The product as dot products: c_ij = alpha · Σ_p op(A)_ip · op(B)_pj + beta · c_ij, the
+    /// sum taken in order p = 0, 1, ..., k − 1 (BLAS may group the terms differently, so the two
+    /// paths can differ in the last bits; both are the same sum).
+    @inline(__always)
+    static func direct<Scalar: TrainingScalar>(m: Int, n: Int, k: Int, alpha: Scalar,
+                                               _ a: UnsafePointer<Scalar>, lda: Int, transposeA: Bool,
+                                               _ b: UnsafePointer<Scalar>, ldb: Int, transposeB: Bool,
+                                               beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, ldc: Int) {
+        // Element (i, p) of op(A) is a[i·ai + p·ap]; element (p, j) of op(B) is b[p·bp + j·bj].
+        let (ai, ap) = transposeA ? (1, lda) : (lda, 1)
+        let (bp, bj) = transposeB ? (1, ldb) : (ldb, 1)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Scalar = 0
+                for p in 0..<k { sum += a[i * ai + p * ap] * b[p * bp + j * bj] }
+                let product = alpha == 1 ? sum : alpha * sum
+                c[i * ldc + j] = beta == 0 ? product : product + beta * c[i * ldc + j]
+            }
         }
     }
 }

@@ -45,14 +45,14 @@ public struct DivergenceBaseline: Sendable, Codable, Equatable {
     }
 
     /// The baseline of `network` as it is now, whose loss on the training set is `loss`.
-    public init(network: Network, loss: Double) {
+    public init<Scalar: TrainingScalar>(network: NetworkOf<Scalar>, loss: Double) {
         self.init(loss: loss, weightNorms: Self.weightNorms(network))
     }
 
     /// The divergence `record` shows, if its loss exceeds `factor`·L₀: the layer whose weights
     /// grew the most (nil when no layer had non-zero weights before training) and the failure
     /// text for metrics.json.
-    public func explosion(in record: EpochRecord, network: Network) -> (layer: Int?, failure: String)? {
+    public func explosion<Scalar: TrainingScalar>(in record: EpochRecord, network: NetworkOf<Scalar>) -> (layer: Int?, failure: String)? {
         guard loss.isFinite, loss > 0, record.loss > Self.factor * loss else { return nil }
         var layer: Int?
         var largest = 0.0
@@ -68,9 +68,9 @@ public struct DivergenceBaseline: Sendable, Codable, Equatable {
         return (layer, failure)
     }
 
-    static func weightNorms(_ network: Network) -> [Double] {
+    static func weightNorms<Scalar: TrainingScalar>(_ network: NetworkOf<Scalar>) -> [Double] {
         network.layers.map { layer in
-            layer.weights.value.storage.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            layer.weights.value.storage.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         }
     }
 

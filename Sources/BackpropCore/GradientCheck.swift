@@ -31,6 +31,18 @@ public struct GradientCheck: Sendable {
         self.samplesPerParameter = samplesPerParameter
     }
 
+    /// The settings for a float32 network. Its losses carry a relative rounding error of a few
+    /// ε = 2⁻²³ ≈ 1.2e-7 (times the terms summed), so the difference quotient's error is about
+    /// (1 + 8 + 8 + 1)/12 · ε·|E| / h: h = 2⁻⁵ (near ε^(1/5), where that error and the O(h⁴)
+    /// truncation balance) makes it ~6e-6·|E| per ε of error in E, and the floor 1e-3·max(1, |E|)
+    /// keeps components far below the objective's scale from counting as relative errors.
+    public static let float32 = GradientCheck(step: 0x1p-5, floorScale: 1e-3)
+
+    /// The settings for `precision`: `float32`, or the float64 defaults.
+    public static func forScalar<S: TrainingScalar>(_ type: S.Type) -> GradientCheck {
+        S.self == Float.self ? .float32 : GradientCheck()
+    }
+
     /// The check of one parameter tensor (a layer's weights or bias).
     public struct Result: Sendable, Equatable {
         /// "W1", "b1", ...
@@ -50,8 +62,9 @@ public struct GradientCheck: Sendable {
 
     /// Checks `network` on the batch (inputs, targets). Leaves the parameters as they were and
     /// the gradients holding backprop's gradient of that batch.
-    public func run(network: Network, loss: any Loss, regularization: Regularization = Regularization(),
-                    inputs: Matrix, targets: Matrix, generator: inout SeededGenerator) -> [Result] {
+    public func run<S: TrainingScalar>(network: NetworkOf<S>, loss: any Loss, regularization: Regularization = Regularization(),
+                                       inputs: MatrixOf<S>, targets: MatrixOf<S>,
+                                       generator: inout SeededGenerator) -> [Result] {
         network.zeroGradients()
         var center = network.lossAndGradient(inputs, target: targets, loss: loss)
         if regularization.isActive {
@@ -68,22 +81,24 @@ public struct GradientCheck: Sendable {
         for (l, layer) in network.layers.enumerated() {
             for parameter in [layer.weights, layer.bias] {
                 var result = Result(name: parameter.name, layer: l + 1, count: parameter.value.storage.count)
-                let analytic = parameter.gradient.storage
+                let analytic = parameter.gradient.storage.map { Double($0) }
                 let l1Kink = regularization.l1 != 0 && parameter === layer.weights && parameter.isTrainable
                 for index in indices(count: analytic.count, all: sampleAll, generator: &generator) {
-                    let original = parameter.value.storage[index]
+                    let original = Double(parameter.value.storage[index])
                     var sum = 0.0
                     var crossed = false
                     for (offset, weight) in zip(offsets, weights) {
+                        // In float32 the shifted weight rounds by up to ε·|w|/2, part of the
+                        // float32 check's tolerance (see `GradientCheck.float32`).
                         let shifted = original + offset * step
-                        parameter.value.storage[index] = shifted
+                        parameter.value.storage[index] = S(shifted)
                         var value = network.loss(inputs, target: targets, loss: loss)
                         if regularization.isActive { value += regularization.penalty(network) }
                         sum += weight * value
                         if kinkSides(network) != centerSides { crossed = true }
                         if l1Kink && (shifted > 0) != (original > 0) { crossed = true }
                     }
-                    parameter.value.storage[index] = original
+                    parameter.value.storage[index] = S(original)
                     if crossed {
                         result.skipped += 1
                         continue
@@ -122,11 +137,11 @@ public struct GradientCheck: Sendable {
     }
 
     /// For every layer whose activation has kinks, which side of each kink every net lies on.
-    func kinkSides(_ network: Network) -> [[UInt8]] {
+    func kinkSides<S: TrainingScalar>(_ network: NetworkOf<S>) -> [[UInt8]] {
         network.layers.map { layer in
             let kinks = layer.activation.kinks
             guard !kinks.isEmpty else { return [] }
-            return layer.net.storage.map { v in UInt8(kinks.filter { v > $0 }.count) }
+            return layer.net.storage.map { v in UInt8(kinks.filter { Double(v) > $0 }.count) }
         }
     }
 }

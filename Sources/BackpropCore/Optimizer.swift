@@ -5,17 +5,19 @@
 public protocol Optimizer: AnyObject {
     /// The spec name, e.g. `sgd`.
     var name: String { get }
-    /// One update of every trainable parameter with learning rate `learningRate`.
-    func step(_ parameters: [Parameter], learningRate: Double)
+    /// One update of every trainable parameter with learning rate `learningRate` (once per
+    /// precision; an implementation writes one generic `step`, which satisfies both).
+    func step(_ parameters: [ParameterOf<Double>], learningRate: Double)
+    func step(_ parameters: [ParameterOf<Float>], learningRate: Double)
     /// The state to save in a checkpoint: named buffers, each a flat array (empty when stateless).
     func saveState() -> [String: [Double]]
     /// Restores what `saveState` returned; throws when it does not fit these parameters.
-    func restoreState(_ state: [String: [Double]], parameters: [Parameter]) throws
+    func restoreState<S: TrainingScalar>(_ state: [String: [Double]], parameters: [ParameterOf<S>]) throws
 }
 
 extension Optimizer {
     public func saveState() -> [String: [Double]] { [:] }
-    public func restoreState(_ state: [String: [Double]], parameters: [Parameter]) throws {}
+    public func restoreState<S: TrainingScalar>(_ state: [String: [Double]], parameters: [ParameterOf<S>]) throws {}
 }
 
 /// A checkpoint or state that does not match what it is restored into.
@@ -24,54 +26,68 @@ public struct StateMismatch: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// One parameter's buffer of one kind, in the parameter's precision.
+protocol OptimizerSlot: AnyObject {
+    /// The values widened to Double (exact from Float), for checkpoints.
+    var doubles: [Double] { get }
+}
+
+final class OptimizerSlotOf<S: TrainingScalar>: OptimizerSlot {
+    var values: [S]
+    init(_ values: [S]) { self.values = values }
+    var doubles: [Double] { values.map { Double($0) } }
+}
+
 /// One kind of per-parameter buffer of an optimizer (a momentum buffer, Adam's first moment),
-/// one flat array per parameter position in `Network.parameters`, created on first use and
-/// saved under "<kind>/<parameter name>" (e.g. "exp_avg/W1").
+/// one flat array per parameter position in `Network.parameters`, in the parameters' precision,
+/// created on first use and saved under "<kind>/<parameter name>" (e.g. "exp_avg/W1").
 final class OptimizerBuffer {
     let kind: String
-    private(set) var slots: [[Double]] = []
+    private(set) var slots: [(any OptimizerSlot)?] = []
     private(set) var names: [String] = []
 
     init(_ kind: String) { self.kind = kind }
 
     /// Whether parameter `index` has no buffer yet (PyTorch's "state is empty").
-    func isEmpty(_ index: Int) -> Bool { index >= slots.count || slots[index].isEmpty }
+    func isEmpty(_ index: Int) -> Bool { index >= slots.count || slots[index] == nil }
 
     /// Creates the buffer of `parameter` (at `index`) filled with `initial` if it does not exist.
-    func ensure(_ index: Int, for parameter: Parameter, initial: Double = 0) {
+    func ensure<S: TrainingScalar>(_ index: Int, for parameter: ParameterOf<S>, initial: Double = 0) {
         while slots.count <= index {
-            slots.append([])
+            slots.append(nil)
             names.append("")
         }
         let count = parameter.value.storage.count
-        if slots[index].count != count {
-            slots[index] = Array(repeating: initial, count: count)
-            names[index] = parameter.name
-        }
+        if let slot = slots[index] as? OptimizerSlotOf<S>, slot.values.count == count { return }
+        slots[index] = OptimizerSlotOf<S>(Array(repeating: S(initial), count: count))
+        names[index] = parameter.name
     }
 
-    /// Runs `body` on the buffer of parameter `index` (which must exist), in place.
+    /// Runs `body` on the buffer of parameter `index` (which `ensure` made for this `S`), in place.
     @inline(__always)
-    func withBuffer<R>(_ index: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> R) -> R {
-        slots[index].withUnsafeMutableBufferPointer { body($0) }
+    func withBuffer<S: TrainingScalar, R>(_ index: Int, _ type: S.Type,
+                                          _ body: (UnsafeMutableBufferPointer<S>) -> R) -> R {
+        // `ensure` put an OptimizerSlotOf<S> here just before, so the cast needs no check.
+        let slot = unsafeDowncast(slots[index]! as AnyObject, to: OptimizerSlotOf<S>.self)
+        return slot.values.withUnsafeMutableBufferPointer { body($0) }
     }
 
     func save(into state: inout [String: [Double]]) {
-        for (index, values) in slots.enumerated() where !values.isEmpty {
-            state["\(kind)/\(names[index])"] = values
+        for (index, slot) in slots.enumerated() {
+            if let slot { state["\(kind)/\(names[index])"] = slot.doubles }
         }
     }
 
     /// Takes this kind's buffers from `state`; returns how many it used.
-    func restore(_ state: [String: [Double]], parameters: [Parameter]) throws -> Int {
-        var restored: [[Double]] = Array(repeating: [], count: parameters.count)
+    func restore<S: TrainingScalar>(_ state: [String: [Double]], parameters: [ParameterOf<S>]) throws -> Int {
+        var restored: [(any OptimizerSlot)?] = Array(repeating: nil, count: parameters.count)
         var used = 0
         for (index, parameter) in parameters.enumerated() {
             guard let values = state["\(kind)/\(parameter.name)"] else { continue }
             guard values.count == parameter.value.storage.count else {
                 throw StateMismatch("optimizer buffer \(kind)/\(parameter.name) has \(values.count) values but the parameter has \(parameter.value.storage.count)")
             }
-            restored[index] = values
+            restored[index] = OptimizerSlotOf<S>(values.map { S($0) })
             used += 1
         }
         slots = restored
@@ -90,8 +106,8 @@ extension Optimizer {
     }
 
     /// Restores what `save` wrote; every key must be used.
-    func restore(_ state: [String: [Double]], _ buffers: [OptimizerBuffer], scalars: [String],
-                 parameters: [Parameter]) throws -> [String: Double] {
+    func restore<S: TrainingScalar>(_ state: [String: [Double]], _ buffers: [OptimizerBuffer], scalars: [String],
+                                    parameters: [ParameterOf<S>]) throws -> [String: Double] {
         var used = 0
         for buffer in buffers { used += try buffer.restore(state, parameters: parameters) }
         var values: [String: Double] = [:]
@@ -116,6 +132,6 @@ extension Optimizer {
 /// end − (end − start)·(1 − weight). Optimizers that PyTorch writes with lerp use this so their
 /// running averages round exactly as PyTorch's do.
 @inline(__always)
-func lerp(_ start: Double, _ end: Double, _ weight: Double) -> Double {
+func lerp<S: TrainingScalar>(_ start: S, _ end: S, _ weight: S) -> S {
     weight < 0.5 ? start + weight * (end - start) : end - (end - start) * (1 - weight)
 }

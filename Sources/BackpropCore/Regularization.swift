@@ -16,8 +16,8 @@ public struct Regularization: Sendable, Equatable {
     public var isActive: Bool { l1 != 0 || l2 != 0 }
 
     /// The penalty of the network's current trainable weights.
-    public func penalty(_ network: Network) -> Double {
-        var absolute = 0.0, squares = 0.0
+    public func penalty<S: TrainingScalar>(_ network: NetworkOf<S>) -> Double {
+        var absolute: S = 0, squares: S = 0
         for layer in network.layers where layer.weights.isTrainable {
             layer.weights.value.storage.withUnsafeBufferPointer { w in
                 for v in w {
@@ -26,18 +26,18 @@ public struct Regularization: Sendable, Equatable {
                 }
             }
         }
-        return l1 * absolute + l2 * squares
+        return l1 * Double(absolute) + l2 * Double(squares)
     }
 
     /// Adds ∂penalty/∂w to every trainable weight's gradient.
-    public func addGradient(_ network: Network) {
-        let l1 = l1, twoL2 = 2 * l2
+    public func addGradient<S: TrainingScalar>(_ network: NetworkOf<S>) {
+        let l1 = S(l1), twoL2 = S(2 * l2)
         for layer in network.layers where layer.weights.isTrainable {
             let weights = layer.weights
             weights.value.storage.withUnsafeBufferPointer { w in
                 weights.gradient.storage.withUnsafeMutableBufferPointer { g in
                     for i in w.indices {
-                        let sign: Double = w[i] > 0 ? 1 : (w[i] < 0 ? -1 : 0)
+                        let sign: S = w[i] > 0 ? 1 : (w[i] < 0 ? -1 : 0)
                         g[i] += l1 * sign + twoL2 * w[i]
                     }
                 }

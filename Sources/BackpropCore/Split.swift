@@ -1,12 +1,14 @@
-extension Dataset {
+extension DatasetOf {
     /// Holds out `fraction` of the samples, chosen by `generator`: (kept, held out).
     ///
     /// With `classes` (the class index of every sample) the split is stratified: each class
     /// gives round(fraction · its count) samples, at least one when it has two or more, so a
     /// small validation part still sees every class. Order within each part follows the
     /// original sample order, so the split depends only on the seed.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func split(holdingOut fraction: Double, classes: [Int]? = nil,
-                      using generator: inout SeededGenerator) -> (kept: Dataset, heldOut: Dataset) {
+                      using generator: inout SeededGenerator) -> (kept: DatasetOf<Scalar>, heldOut: DatasetOf<Scalar>) {
         precondition(fraction > 0 && fraction < 1, "the held-out fraction must be in (0, 1)")
         var heldOut = [Bool](repeating: false, count: count)
         if let classes, classes.count == count {
@@ -33,15 +35,17 @@ extension Dataset {
     }
 
     /// The samples at `indices`, in that order.
-    public func subset(_ indices: [Int]) -> Dataset {
-        var x = Matrix(rows: 0, columns: 0), t = Matrix(rows: 0, columns: 0)
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
+    public func subset(_ indices: [Int]) -> DatasetOf<Scalar> {
+        var x = MatrixOf<Scalar>(rows: 0, columns: 0), t = MatrixOf<Scalar>(rows: 0, columns: 0)
         inputs.gatherRows(indices[...], into: &x)
         targets.gatherRows(indices[...], into: &t)
-        return Dataset(inputs: x, targets: t)
+        return DatasetOf(inputs: x, targets: t)
     }
 
     /// The class index of every sample (argmax of its target row; a single column thresholds at 0.5).
     public var classIndices: [Int] {
-        (0..<count).map { Network.predictedClass(targets.row($0)) }
+        (0..<count).map { NetworkOf<Scalar>.predictedClass(targets.row($0)) }
     }
 }

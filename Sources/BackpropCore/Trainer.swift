@@ -164,11 +164,14 @@ public struct TrainingState: Sendable, Codable, Equatable {
     public var divergenceBaseline: DivergenceBaseline? = nil
 }
 
+/// The float64 trainer.
+public typealias Trainer = TrainerOf<Double>
+
 /// The training loop: for each epoch, for each batch, zero the gradients, forward + backward,
 /// add the penalty's gradient, clip, one optimizer step; then measure, report and decide
 /// whether to stop.
-public final class Trainer {
-    public let network: Network
+public final class TrainerOf<Scalar: TrainingScalar> {
+    public let network: NetworkOf<Scalar>
     public let loss: any Loss
     public let optimizer: any Optimizer
     public let schedule: any LearningRateSchedule
@@ -183,15 +186,25 @@ public final class Trainer {
     private var order: [Int] = []
     private var previous: EpochSummary?
     private var firstGradients: [Matrix] = []
-    private var lastGradients: [Matrix] = []
     private var baseline: DivergenceBaseline?
+    /// The last epoch's mean ∂E/∂W per layer, made from `lastGradientSums` / `lastBatches` only
+    /// when asked for (`state`, the outcome), not every epoch; nil batches: `restoredLastGradients`.
+    private var lastGradientSums: [MatrixOf<Scalar>] = []
+    private var lastBatches: Int?
+    private var restoredLastGradients: [Matrix] = []
 
     // Scratch reused across batches and epochs.
-    private var batchInputs = Matrix(rows: 0, columns: 0)
-    private var batchTargets = Matrix(rows: 0, columns: 0)
-    private var gradientSums: [Matrix] = []
+    private var batchInputs = MatrixOf<Scalar>(rows: 0, columns: 0)
+    private var batchTargets = MatrixOf<Scalar>(rows: 0, columns: 0)
+    private var gradientSums: [MatrixOf<Scalar>] = []
+    private var norms: [Double] = []
+    private var meanAbs: [Double] = []
+    /// The state at the start of the epoch running now, kept only when the epoch has several
+    /// batches (so it can be interrupted between two of them), without its history.
+    private var epochStart: TrainingState?
+    private var interruptedInsideEpoch = false
 
-    public init(network: Network, loss: any Loss, optimizer: any Optimizer,
+    public init(network: NetworkOf<Scalar>, loss: any Loss, optimizer: any Optimizer,
                 schedule: any LearningRateSchedule, options: TrainingOptions, generator: SeededGenerator) {
         self.network = network
         self.loss = loss
@@ -205,12 +218,30 @@ public final class Trainer {
     public var state: TrainingState {
         let parameters = network.parameters
         return TrainingState(nextEpoch: nextEpoch, parameterNames: parameters.map(\.name),
-                             parameters: parameters.map(\.value.storage),
+                             parameters: parameters.map { $0.value.storage.map { Double($0) } },
                              optimizer: optimizer.saveState(), schedule: schedule.saveState(),
                              generator: generator.stateWords, order: order, history: history,
                              previous: previous, earlyStopping: earlyStoppingState,
                              firstEpochGradients: firstGradients, lastEpochGradients: lastGradients,
                              divergenceBaseline: baseline)
+    }
+
+    /// The state to resume from after `train` returned: `state`, or after an interruption
+    /// between two batches of an epoch, the state at the end of the last complete epoch (so
+    /// resuming repeats the interrupted epoch from its start).
+    public var resumableState: TrainingState {
+        guard interruptedInsideEpoch, var start = epochStart else { return state }
+        start.history = Array(history.prefix(max(start.nextEpoch - 1, 0)))
+        return start
+    }
+
+    /// Each layer's ∂E/∂W averaged over the batches of the last epoch that ran.
+    private var lastGradients: [Matrix] {
+        guard let batches = lastBatches else { return restoredLastGradients }
+        let divisor = Scalar(max(batches, 1))
+        return lastGradientSums.map { m in
+            Matrix(rows: m.rows, columns: m.columns, storage: m.storage.map { Double($0 / divisor) })
+        }
     }
 
     /// Puts the network, optimizer, schedule, generator and progress back to `state`.
@@ -226,7 +257,7 @@ public final class Trainer {
         guard state.generator.count == 4 else { throw StateMismatch("a generator state has four words, found \(state.generator.count)") }
         guard state.nextEpoch >= 1 else { throw StateMismatch("the state's next epoch must be at least 1, found \(state.nextEpoch)") }
         try optimizer.restoreState(state.optimizer, parameters: parameters)
-        for (parameter, values) in zip(parameters, state.parameters) { parameter.value.storage = values }
+        for (parameter, values) in zip(parameters, state.parameters) { parameter.value.storage = values.map { Scalar($0) } }
         schedule.restoreState(state.schedule)
         generator = SeededGenerator(state: state.generator)
         order = state.order
@@ -234,7 +265,8 @@ public final class Trainer {
         previous = state.previous
         earlyStoppingState = state.earlyStopping
         firstGradients = state.firstEpochGradients
-        lastGradients = state.lastEpochGradients
+        restoredLastGradients = state.lastEpochGradients
+        lastBatches = nil
         baseline = state.divergenceBaseline
         nextEpoch = state.nextEpoch
     }
@@ -244,7 +276,7 @@ public final class Trainer {
 
     /// The samples of the first batch `train` would use next, without changing the trainer
     /// (the gradient check measures there).
-    public func firstBatch(of training: Dataset) -> Dataset {
+    public func firstBatch(of training: DatasetOf<Scalar>) -> DatasetOf<Scalar> {
         let size = batchSize(for: training.count)
         guard size < training.count else { return training }
         var order = self.order.count == training.count ? self.order : Array(0..<training.count)
@@ -254,7 +286,7 @@ public final class Trainer {
     }
 
     /// Restores `state` (when given), then trains as `train(_:validation:shouldStop:onEpoch:onState:)`.
-    public func train(_ training: Dataset, validation: Dataset? = nil, resumingFrom state: TrainingState?,
+    public func train(_ training: DatasetOf<Scalar>, validation: DatasetOf<Scalar>? = nil, resumingFrom state: TrainingState?,
                       shouldStop: () -> Bool = { false },
                       onEpoch: (EpochRecord) -> Void = { _ in },
                       onState: ((TrainingState) -> Void)? = nil) throws -> TrainingOutcome {
@@ -271,7 +303,7 @@ public final class Trainer {
     /// after each epoch when given. `onEpoch` sees every record as it is made; `onState` (when
     /// given) the complete state after every epoch that ran to its end; `shouldStop` is polled
     /// after each batch.
-    public func train(_ training: Dataset, validation: Dataset? = nil,
+    public func train(_ training: DatasetOf<Scalar>, validation: DatasetOf<Scalar>? = nil,
                       shouldStop: () -> Bool = { false },
                       onEpoch: (EpochRecord) -> Void = { _ in },
                       onState: ((TrainingState) -> Void)? = nil) -> TrainingOutcome {
@@ -279,41 +311,58 @@ public final class Trainer {
         let parameters = network.parameters
         let batchSize = batchSize(for: training.count)
         let regularization = options.regularization
+        let measureAccuracy = options.measureAccuracy
+        let fused = network.fusedLoss(loss)
         let validation = validation.flatMap { $0.count > 0 ? $0 : nil }
         if order.count != training.count { order = Array(0..<training.count) }
         if gradientSums.count != layerCount {
-            gradientSums = network.layers.map { Matrix(rows: $0.inputCount, columns: $0.unitCount) }
+            gradientSums = network.layers.map { MatrixOf(rows: $0.inputCount, columns: $0.unitCount) }
+            lastGradientSums = gradientSums
+            norms = Array(repeating: 0, count: layerCount)
+            meanAbs = norms
         }
         if nextEpoch == 1 && baseline == nil { baseline = DivergenceBaseline(network: network, loss: objective(on: training)) }
         var status = earlyStoppingState.stopped ? TrainingStatus.stoppedEarly : .completed
         var failure: String?
         var divergence: (epoch: Int, layer: Int?)?
         var samplesProcessed = 0
+        let gather = batchSize < training.count
+        interruptedInsideEpoch = false
+        epochStart = nil
 
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
+            if gather {
+                epochStart = state
+                epochStart?.history = []
+            }
             let rate = schedule.rate(epoch: epoch, previous: previous)
-            let gather = batchSize < training.count
             if options.shuffle && gather { generator.shuffle(&order) }
             var lossSum = 0.0, penaltySum = 0.0
-            var batches = 0
-            var norms = [Double](repeating: 0, count: layerCount)
-            var meanAbs = [Double](repeating: 0, count: layerCount)
-            for l in 0..<layerCount { gradientSums[l].fill(0) }
+            var batches = 0, seen = 0, correct = 0
+            for l in 0..<layerCount {
+                gradientSums[l].fill(0)
+                norms[l] = 0
+                meanAbs[l] = 0
+            }
             var finishedEpoch = true
 
             var start = 0
             while start < training.count {
                 let end = min(start + batchSize, training.count)
-                network.zeroGradients()
                 var batchLoss: Double
+                // Gradients are written over, not added to: no zeroing pass.
                 if gather {
                     training.inputs.gatherRows(order[start..<end], into: &batchInputs)
                     training.targets.gatherRows(order[start..<end], into: &batchTargets)
-                    batchLoss = network.lossAndGradient(batchInputs, target: batchTargets, loss: loss)
+                    batchLoss = network.gradient(batchInputs, target: batchTargets, loss: loss, fused: fused, accumulate: false)
+                    if measureAccuracy { correct += NetworkOf.correctCount(network.output, batchTargets) }
                 } else {
-                    batchLoss = network.lossAndGradient(training.inputs, target: training.targets, loss: loss)
+                    batchLoss = network.gradient(training.inputs, target: training.targets, loss: loss, fused: fused,
+                                                 accumulate: false)
+                    if measureAccuracy { correct += NetworkOf.correctCount(network.output, training.targets) }
                 }
+                seen += end - start
                 if regularization.isActive {
                     let penalty = regularization.penalty(network)
                     regularization.addGradient(network)
@@ -336,9 +385,9 @@ public final class Trainer {
                     finishedEpoch = false
                     break
                 }
-                measureGradients(norms: &norms, meanAbs: &meanAbs)
+                measureGradients()
                 if let maximum = options.clipGradientNorm { Self.clipGradients(parameters, maximumNorm: maximum) }
-                optimizer.step(parameters, learningRate: rate)
+                Scalar.step(optimizer, parameters, learningRate: rate)
                 if let bad = Self.firstNonFiniteLayer(network) {
                     status = .diverged
                     divergence = (epoch, bad)
@@ -349,6 +398,7 @@ public final class Trainer {
                 start = end
                 if start < training.count && shouldStop() {
                     status = .interrupted
+                    interruptedInsideEpoch = true
                     finishedEpoch = false
                     break
                 }
@@ -361,17 +411,18 @@ public final class Trainer {
                                      gradientNorms: norms.map { $0 / divisor },
                                      gradientMeanAbs: meanAbs.map { $0 / divisor },
                                      regularization: regularization.isActive ? penaltySum / divisor : nil)
-            let epochGradients = gradientSums.map { m in
-                Matrix(rows: m.rows, columns: m.columns, storage: m.storage.map { $0 / divisor })
-            }
-            if epoch == 1 { firstGradients = epochGradients }
-            lastGradients = epochGradients
+            swap(&gradientSums, &lastGradientSums)
+            lastBatches = batches
+            if epoch == 1 { firstGradients = lastGradients }
             if status != .diverged {
                 if let validation {
-                    record.validationLoss = objective(on: validation)
-                    if options.measureAccuracy { record.validationAccuracy = network.accuracy(on: validation) }
+                    let measured = evaluate(validation, accuracy: measureAccuracy)
+                    record.validationLoss = measured.loss
+                    record.validationAccuracy = measured.accuracy
                 }
-                if options.measureAccuracy { record.trainAccuracy = network.accuracy(on: training) }
+                // The samples the epoch's forward passes classified correctly, each before its
+                // batch's update (Keras's training accuracy): no extra pass over the data.
+                if measureAccuracy { record.trainAccuracy = seen > 0 ? Double(correct) / Double(seen) : .nan }
             }
             history.append(record)
             if finishedEpoch, let exploded = baseline?.explosion(in: record, network: network) {
@@ -390,41 +441,46 @@ public final class Trainer {
 
         if let stopping = options.earlyStopping, stopping.restoreBest, status == .completed || status == .stoppedEarly,
            let best = earlyStoppingState.bestParameters {
-            for (parameter, values) in zip(parameters, best) { parameter.value.storage = values }
+            for (parameter, values) in zip(parameters, best) { parameter.value.storage = values.map { Scalar($0) } }
         }
-        let penalty = regularization.isActive ? regularization.penalty(network) : nil
+        let final = evaluate(training, accuracy: measureAccuracy)
         var outcome = TrainingOutcome(status: status, history: history,
-                                      finalLoss: network.meanLoss(on: training, loss: loss) + (penalty ?? 0),
-                                      finalAccuracy: nil, finalValidationLoss: nil, finalValidationAccuracy: nil,
+                                      finalLoss: final.loss, finalAccuracy: final.accuracy,
+                                      finalValidationLoss: nil, finalValidationAccuracy: nil,
                                       firstEpochGradients: firstGradients, lastEpochGradients: lastGradients,
                                       failure: failure)
-        outcome.finalRegularization = penalty
+        outcome.finalRegularization = regularization.isActive ? regularization.penalty(network) : nil
         outcome.divergedEpoch = divergence?.epoch
         outcome.divergedLayer = divergence?.layer
         outcome.samplesProcessed = samplesProcessed
         if options.earlyStopping != nil && earlyStoppingState.bestEpoch > 0 { outcome.bestEpoch = earlyStoppingState.bestEpoch }
-        if options.measureAccuracy { outcome.finalAccuracy = network.accuracy(on: training) }
         if let validation {
-            outcome.finalValidationLoss = objective(on: validation)
-            if options.measureAccuracy { outcome.finalValidationAccuracy = network.accuracy(on: validation) }
+            let measured = evaluate(validation, accuracy: measureAccuracy)
+            outcome.finalValidationLoss = measured.loss
+            outcome.finalValidationAccuracy = measured.accuracy
         }
         return outcome
     }
 
-    /// Mean loss on `data` plus the regularization penalty (what training minimises).
-    func objective(on data: Dataset) -> Double {
+    /// Mean loss on `data` plus the regularization penalty (what training minimises) and, when
+    /// asked, the accuracy: one pass over the data.
+    func evaluate(_ data: DatasetOf<Scalar>, accuracy: Bool) -> (loss: Double, accuracy: Double?) {
         let penalty = options.regularization.isActive ? options.regularization.penalty(network) : 0
-        return network.meanLoss(on: data, loss: loss) + penalty
+        let measured = network.evaluate(on: data, loss: loss, accuracy: accuracy)
+        return (measured.loss + penalty, measured.accuracy)
     }
 
+    /// Mean loss on `data` plus the regularization penalty (what training minimises).
+    func objective(on data: DatasetOf<Scalar>) -> Double { evaluate(data, accuracy: false).loss }
+
     /// Takes the epoch's summary into early stopping's bookkeeping; true when training should stop.
-    private func updateEarlyStopping(_ stopping: EarlyStopping, _ summary: EpochSummary, _ parameters: [Parameter]) -> Bool {
+    private func updateEarlyStopping(_ stopping: EarlyStopping, _ summary: EpochSummary, _ parameters: [ParameterOf<Scalar>]) -> Bool {
         let x = stopping.monitor.value(of: summary)
         if x < earlyStoppingState.best - stopping.minDelta {
             earlyStoppingState.best = x
             earlyStoppingState.bestEpoch = summary.epoch
             earlyStoppingState.wait = 0
-            if stopping.restoreBest { earlyStoppingState.bestParameters = parameters.map(\.value.storage) }
+            if stopping.restoreBest { earlyStoppingState.bestParameters = parameters.map { $0.value.storage.map { Double($0) } } }
         } else {
             earlyStoppingState.wait += 1
             if earlyStoppingState.wait >= stopping.patience {
@@ -436,9 +492,9 @@ public final class Trainer {
     }
 
     /// Adds each layer's ‖∂E/∂W‖₂ and mean |∂E/∂W| to the epoch's sums, and ∂E/∂W to `gradientSums`.
-    private func measureGradients(norms: inout [Double], meanAbs: inout [Double]) {
+    private func measureGradients() {
         for (l, layer) in network.layers.enumerated() {
-            var squares = 0.0, absolute = 0.0
+            var squares: Scalar = 0, absolute: Scalar = 0
             let count = layer.weights.gradient.storage.count
             layer.weights.gradient.storage.withUnsafeBufferPointer { g in
                 gradientSums[l].storage.withUnsafeMutableBufferPointer { sum in
@@ -450,8 +506,8 @@ public final class Trainer {
                     }
                 }
             }
-            norms[l] += squares.squareRoot()
-            meanAbs[l] += absolute / Double(max(count, 1))
+            norms[l] += Double(squares.squareRoot())
+            meanAbs[l] += Double(absolute / Scalar(max(count, 1)))
         }
     }
 
@@ -459,22 +515,23 @@ public final class Trainer {
     /// parameters; when c = max / (total + 1e-6) < 1 every gradient is multiplied by c.
     /// Returns the total norm before clipping.
     @discardableResult
-    public static func clipGradients(_ parameters: [Parameter], maximumNorm: Double) -> Double {
+    public static func clipGradients(_ parameters: [ParameterOf<Scalar>], maximumNorm: Double) -> Double {
         var squares = 0.0
         for parameter in parameters where parameter.isTrainable {
-            var sum = 0.0
+            var sum: Scalar = 0
             parameter.gradient.storage.withUnsafeBufferPointer { g in
                 for v in g { sum += v * v }
             }
-            let norm = sum.squareRoot()
+            let norm = Double(sum.squareRoot())
             squares += norm * norm
         }
         let total = squares.squareRoot()
         let coefficient = maximumNorm / (total + 1e-6)
         if coefficient < 1 {
+            let factor = Scalar(coefficient)
             for parameter in parameters where parameter.isTrainable {
                 parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
-                    for i in g.indices { g[i] *= coefficient }
+                    for i in g.indices { g[i] *= factor }
                 }
             }
         }
@@ -483,21 +540,28 @@ public final class Trainer {
 
     /// The 1-based number of the first layer whose cached net input or output holds a NaN or
     /// infinity after a forward pass, if any.
-    static func firstNonFiniteActivation(_ network: Network) -> Int? {
-        for (l, layer) in network.layers.enumerated()
-        where !layer.net.storage.allSatisfy(\.isFinite) || !layer.output.storage.allSatisfy(\.isFinite) {
+    static func firstNonFiniteActivation(_ network: NetworkOf<Scalar>) -> Int? {
+        for (l, layer) in network.layers.enumerated() where !allFinite(layer.net) || !allFinite(layer.output) {
             return l + 1
         }
         return nil
     }
 
     /// The 1-based number of the first layer with a NaN or infinite weight or bias, if any.
-    static func firstNonFiniteLayer(_ network: Network) -> Int? {
-        for (l, layer) in network.layers.enumerated() {
-            if !layer.weights.value.storage.allSatisfy(\.isFinite) || !layer.bias.value.storage.allSatisfy(\.isFinite) {
-                return l + 1
-            }
+    static func firstNonFiniteLayer(_ network: NetworkOf<Scalar>) -> Int? {
+        for (l, layer) in network.layers.enumerated() where !allFinite(layer.weights.value) || !allFinite(layer.bias.value) {
+            return l + 1
         }
         return nil
+    }
+
+    /// Whether every element is finite: Σ v·0 is 0 for finite v and NaN once any v is ±∞ or
+    /// NaN, a branch-free sum the compiler vectorises (this runs after every step).
+    static func allFinite(_ m: MatrixOf<Scalar>) -> Bool {
+        m.storage.withUnsafeBufferPointer { values in
+            var sum: Scalar = 0
+            for v in values { sum += v * 0 }
+            return sum == 0
+        }
     }
 }

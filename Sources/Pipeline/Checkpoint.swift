@@ -18,7 +18,8 @@ import Foundation
 ///                                      parameters, first/last epoch gradients
 ///     checksum                         UInt64, FNV-1a 64 of every byte before it
 ///
-/// Doubles in the blobs are raw bit patterns (exact, NaN payloads included); the few doubles in
+/// Doubles in the blobs are raw bit patterns (exact, NaN payloads included; a float32 run's
+/// values are stored widened, which is exact, and the header names the precision); the few doubles in
 /// the JSON (history, schedule state) are written in Swift's shortest round-trip form, with
 /// "inf"/"-inf"/"nan" for non-finite values, so they read back identical too.
 public struct Checkpoint {
@@ -30,18 +31,22 @@ public struct Checkpoint {
     public var overrides: [String]
     public var software: String
     public var state: TrainingState
+    /// `training.precision` of the run that wrote it.
+    public var precision: Precision = .float64
 
-    public init(specDigest: String, overrides: [String], software: String, state: TrainingState) {
+    public init(specDigest: String, overrides: [String], software: String, state: TrainingState,
+                precision: Precision = .float64) {
         self.specDigest = specDigest
         self.overrides = overrides
         self.software = software
         self.state = state
+        self.precision = precision
     }
 
     /// The checkpoint of `state` for the run `definition` describes.
     init(_ state: TrainingState, for definition: PipelineDefinition) {
         self.init(specDigest: definition.specDigest, overrides: definition.overrides,
-                  software: "bp-pipeline \(Engine.version)", state: state)
+                  software: "bp-pipeline \(Engine.version)", state: state, precision: definition.training.precision)
     }
 
     struct Blob: Codable {
@@ -59,6 +64,8 @@ public struct Checkpoint {
         /// Shapes (rows, columns) of the first/last epoch gradient matrices, whose storage is a blob.
         var firstGradientShapes: [[Int]]
         var lastGradientShapes: [[Int]]
+        /// "float64" or "float32"; absent in checkpoints written before float32 existed (float64).
+        var precision: String?
     }
 
     // MARK: Encoding
@@ -88,7 +95,8 @@ public struct Checkpoint {
 
         let header = Header(format: 1, software: software, specSHA256: specDigest, overrides: overrides, state: light, blobs: blobs,
                             firstGradientShapes: state.firstEpochGradients.map { [$0.rows, $0.columns] },
-                            lastGradientShapes: state.lastEpochGradients.map { [$0.rows, $0.columns] })
+                            lastGradientShapes: state.lastEpochGradients.map { [$0.rows, $0.columns] },
+                            precision: precision.rawValue)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -161,7 +169,11 @@ public struct Checkpoint {
         }
         state.firstEpochGradients = try matrices(header.firstGradientShapes, "first gradient")
         state.lastEpochGradients = try matrices(header.lastGradientShapes, "last gradient")
-        return Checkpoint(specDigest: header.specSHA256, overrides: header.overrides, software: header.software, state: state)
+        guard let precision = Precision(rawValue: header.precision ?? "float64") else {
+            throw damaged("its precision '\(header.precision ?? "")' is not float64 or float32")
+        }
+        return Checkpoint(specDigest: header.specSHA256, overrides: header.overrides, software: header.software, state: state,
+                          precision: precision)
     }
 
     // MARK: Files
@@ -215,6 +227,9 @@ public struct Checkpoint {
                 + "it was written for spec sha256 \(checkpoint.specDigest.prefix(12)) \(describe(checkpoint.overrides)), "
                 + "this run is \(definition.specPath) (sha256 \(definition.specDigest.prefix(12))) \(describe(definition.overrides))\n"
                 + "    hint: resume with the spec file and --set options the interrupted run used, or start afresh without --resume")
+        }
+        guard checkpoint.precision == definition.training.precision else {
+            throw PipelineError(.usage, "\(path): error: this checkpoint is from a \(checkpoint.precision.rawValue) run but this run's training.precision is \(definition.training.precision.rawValue)")
         }
         return (checkpoint, path)
     }

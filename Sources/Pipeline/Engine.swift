@@ -139,14 +139,9 @@ public enum Engine {
             for output in definition.outputs { try staging.makeFolders(for: output.file) }
             let training = definition.training
             let options = training.options(for: prepared.data.task)
-            let trainer = Trainer(network: prepared.network, loss: definition.loss, optimizer: training.optimizer,
-                                  schedule: definition.schedule, options: options, generator: prepared.generator)
-            // The state at the end of the last complete epoch, without its history (the
-            // outcome's history holds it; keeping a reference here would make the trainer copy
-            // its growing history every epoch).
-            var lastComplete = checkpoint?.state ?? trainer.state
-            if checkpoint == nil { lastComplete.order = Array(0..<prepared.data.training.count) }
-            lastComplete.history = []
+            let trainer = training.precision.trainer(network: prepared.network, loss: definition.loss,
+                                                     optimizer: training.optimizer, schedule: definition.schedule,
+                                                     options: options, generator: prepared.generator)
             let periodicPath = Checkpoint.periodicPath(for: target)
             var periodicFailure: PipelineError?
             let every = training.checkpointEvery
@@ -157,8 +152,8 @@ public enum Engine {
                 outcome = try trainer.train(
                     prepared.data.training, validation: prepared.data.validation, resumingFrom: checkpoint?.state,
                     shouldStop: { periodicFailure != nil || shouldStop() }, onEpoch: onEpoch,
-                    onState: { state in
-                        if let every, (state.nextEpoch - 1) % every == 0, periodicFailure == nil {
+                    onState: every.map { every in { state in
+                        if (state.nextEpoch - 1) % every == 0, periodicFailure == nil {
                             do {
                                 try Checkpoint(state, for: definition).writeAtomically(to: periodicPath)
                             } catch {
@@ -166,10 +161,7 @@ public enum Engine {
                                     ?? PipelineError.output("cannot write the checkpoint: \(error)", path: periodicPath)
                             }
                         }
-                        var kept = state
-                        kept.history = []
-                        lastComplete = kept
-                    })
+                    } })
             } catch let mismatch as StateMismatch {
                 throw PipelineError(.usage, "\(target): error: the checkpoint does not fit this run: \(mismatch.description)")
             }
@@ -177,9 +169,7 @@ public enum Engine {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
             if outcome.status == .interrupted {
-                var state = lastComplete
-                state.history = Array(outcome.history.prefix(max(state.nextEpoch - 1, 0)))
-                try staging.writeFile(Checkpoint.fileName, try Checkpoint(state, for: definition).encoded())
+                try staging.writeFile(Checkpoint.fileName, try Checkpoint(trainer.resumableState, for: definition).encoded())
             } else if every != nil && outcome.status != .diverged {
                 try staging.writeFile(Checkpoint.fileName, try Checkpoint(trainer.state, for: definition).encoded())
             }

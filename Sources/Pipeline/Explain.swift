@@ -101,7 +101,7 @@ public enum Explain {
         let backprop = layer.weights.gradient[j, k]
         let value = layer.weights.value[j, k]
 
-        let derivation = Derivation(network: network, loss: definition.loss, targets: batch.targets, weight: weight)
+        let derivation = Derivation(network: network, loss: definition.loss, inputs: batch.inputs, targets: batch.targets, weight: weight)
         let perSample = (0..<batch.count).map { derivation.sampleGradient($0) }
         let mean = perSample.reduce(0, +) / Double(max(batch.count, 1))
         var penalty = 0.0
@@ -153,7 +153,7 @@ public enum Explain {
 }
 
 /// The chain rule of one sample, in scalar arithmetic on the layers' cached forward values
-/// (`input`, `net`, `output`, each (batch, units)).
+/// (`net`, `output`, each (batch, units)) and the batch's inputs (batch, inputs).
 ///
 ///     output layer N:  δᴺₘ = ∂E/∂outᴺₘ · f′(netᴺₘ)   (fused losses: δᴺₘ = ∂E/∂netᴺₘ directly)
 ///     hidden layer l:  ∂E/∂outˡₘ = Σ_q δˡ⁺¹_q · wˡ⁺¹ₘ_q,   δˡₘ = ∂E/∂outˡₘ · f′(netˡₘ)
@@ -164,14 +164,17 @@ public enum Explain {
 struct Derivation {
     let network: Network
     let loss: any Loss
+    /// The batch the forward pass ran on: out⁰ (layers keep no copy of their input).
+    let inputs: Matrix
     let targets: Matrix
     let weight: WeightIndex
     /// Whether the loss gives the output layer's ∂E/∂net itself.
     let fused: Bool
 
-    init(network: Network, loss: any Loss, targets: Matrix, weight: WeightIndex) {
+    init(network: Network, loss: any Loss, inputs: Matrix, targets: Matrix, weight: WeightIndex) {
         self.network = network
         self.loss = loss
+        self.inputs = inputs
         self.targets = targets
         self.weight = weight
         let last = network.layers[network.layers.count - 1]
@@ -182,7 +185,7 @@ struct Derivation {
 
     /// outˡ of `sample` (l = 0: the inputs).
     func out(_ layer: Int, _ sample: Int) -> [Double] {
-        layer == 0 ? Array(network.layers[0].input.row(sample)) : Array(network.layers[layer - 1].output.row(sample))
+        layer == 0 ? Array(inputs.row(sample)) : Array(network.layers[layer - 1].output.row(sample))
     }
 
     func net(_ layer: Int, _ sample: Int) -> [Double] { Array(network.layers[layer - 1].net.row(sample)) }

@@ -121,6 +121,8 @@ public enum SpecSchema {
             Key("regularization", reference("regularization"), nullable: true, "L1 and L2 penalties on the weights"),
             Key(Parameter<Int?>.optional("checkpoint_every", shown: "only when interrupted", range: .atLeast(1),
                                          "also write a checkpoint every N epochs")),
+            Key(Parameter("precision", default: Precision.float64,
+                          "the number type training runs in: float64, or float32 (sgemm, about twice as fast)")),
         ]
     }
 

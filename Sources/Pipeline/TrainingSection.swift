@@ -19,6 +19,8 @@ public struct TrainingDefinition {
     public let regularization: Regularization
     /// `training.checkpoint_every`: write a checkpoint every N epochs (nil: only when interrupted).
     public var checkpointEvery: Int? = nil
+    /// `training.precision`: float64 (default) or float32.
+    public var precision: Precision = .float64
 
     /// The core's options for this section; `task` decides whether accuracy is measured.
     public func options(for task: LearningTask) -> TrainingOptions {
@@ -89,12 +91,25 @@ extension PipelineDefinition {
             guard every >= 1 else { throw SpecError("'checkpoint_every' must be at least 1, found \(every)", at: node.location) }
             checkpointEvery = every
         }
+        let precision = try decodePrecision(reader.optional("precision"))
         try reader.finish()
         return TrainingDefinition(epochs: epochs, batchSize: batchSize, shuffle: shuffle,
                                   optimizer: optimizer, optimizerName: optimizerName,
                                   validationFraction: validationFraction, earlyStopping: earlyStopping,
                                   clipGradientNorm: clipGradientNorm, regularization: regularization,
-                                  checkpointEvery: checkpointEvery)
+                                  checkpointEvery: checkpointEvery, precision: precision)
+    }
+
+    /// `precision: float64|float32` (absent or null: float64).
+    static func decodePrecision(_ node: SpecNode?) throws -> Precision {
+        guard let node, !node.isNull else { return .float64 }
+        let word = try node.string("precision")
+        guard let precision = Precision(rawValue: word) else {
+            var message = "'precision' must be one of 'float64', 'float32', found '\(word)'"
+            if let hint = didYouMean(word, among: Precision.allCases.map(\.rawValue)) { message += "; \(hint)" }
+            throw SpecError(message, at: node.location)
+        }
+        return precision
     }
 
     /// `early_stopping: {monitor: val_loss|loss, patience: 10, min_delta: 0, restore_best: false}`.
@@ -125,3 +140,5 @@ extension PipelineDefinition {
         return stopping
     }
 }
+
+extension Precision: ParameterChoice {}

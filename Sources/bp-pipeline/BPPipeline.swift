@@ -9,9 +9,9 @@ struct BPPipeline: ParsableCommand {
         commandName: "bp-pipeline",
         abstract: "Train neural networks by backpropagation from a YAML spec and chart what happened.",
         usage: """
-            bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--quiet]
+            bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--threads N] [--quiet]
               bp-pipeline validate SPEC [the options of a run]
-              bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL]
+              bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL] [--threads N]
               bp-pipeline explain SPEC --weight L:J,K [--epoch E] [--format text|markdown|latex]
               bp-pipeline plugins
               bp-pipeline schema
@@ -72,6 +72,8 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup var threads: ThreadsOption
+
     var request: RunRequest {
         var request = spec.request
         request.outputDirectory = out
@@ -99,6 +101,8 @@ struct RunOptions: ParsableArguments {
         var words = [program, path(spec.spec)]
         for override in spec.overrides { words += ["--set", override] }
         if maxMemory.bytes != MemoryEstimate.defaultLimit { words += ["--max-memory", String(maxMemory.bytes)] }
+        // The thread count can change how BLAS splits a product, so the resumed run keeps it.
+        if let count = threads.threads { words += ["--threads", String(count)] }
         words += ["--resume", path(folder)]
         return words.map(CommandLineWords.shellQuoted).joined(separator: " ")
     }
@@ -110,6 +114,7 @@ struct Run: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
+        options.threads.apply()
         try Terminal.exitOnError {
             let (prepared, checkpoint) = try options.prepare()
             let progress = Progress(total: prepared.definition.training.epochs, enabled: !options.quiet && isatty(2) != 0)

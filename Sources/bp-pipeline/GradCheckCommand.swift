@@ -20,14 +20,21 @@ struct GradCheck: ParsableCommand {
     @OptionGroup var options: SpecOptions
 
     // `.unconditional`: `--tolerance -1` is read as the number -1 (and refused below), not as an option.
-    @Option(parsing: .unconditional, help: ArgumentHelp("The largest relative error that passes.", valueName: "X"))
-    var tolerance: Double = 1e-6
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("The largest relative error that passes (default: 1e-6, or 1e-2 with training.precision: float32).",
+                               valueName: "X"))
+    var tolerance: Double?
+
+    @OptionGroup var threads: ThreadsOption
 
     func validate() throws {
-        guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number, found \(tolerance)") }
+        if let tolerance, !(tolerance > 0 && tolerance.isFinite) {
+            throw ValidationError("--tolerance must be a positive number, found \(tolerance)")
+        }
     }
 
     func run() throws {
+        threads.apply()
         try Terminal.exitOnError {
             let prepared = try Engine.prepare(try Engine.load(options.request))
             let definition = prepared.definition
@@ -35,13 +42,25 @@ struct GradCheck: ParsableCommand {
             let trainer = Trainer(network: prepared.network, loss: definition.loss, optimizer: definition.training.optimizer,
                                   schedule: definition.schedule, options: trainingOptions, generator: prepared.generator)
             let batch = trainer.firstBatch(of: prepared.data.training)
-            let checker = GradientCheck()
             var sampler = SeededGenerator(seed: definition.seed ^ 0x6EAD_C4EC_0000_0001)
-            let results = checker.run(network: prepared.network, loss: definition.loss,
-                                      regularization: trainingOptions.regularization,
-                                      inputs: batch.inputs, targets: batch.targets, generator: &sampler)
+            let results: [GradientCheck.Result]
+            let tolerance: Double
+            switch definition.training.precision {
+            case .float64:
+                results = GradientCheck().run(network: prepared.network, loss: definition.loss,
+                                              regularization: trainingOptions.regularization,
+                                              inputs: batch.inputs, targets: batch.targets, generator: &sampler)
+                tolerance = self.tolerance ?? 1e-6
+            case .float32:
+                // The float32 network's own gradients against float32 finite differences.
+                let converted = DatasetOf<Float>(converting: batch)
+                results = GradientCheck.float32.run(network: NetworkOf<Float>(converting: prepared.network), loss: definition.loss,
+                                                    regularization: trainingOptions.regularization,
+                                                    inputs: converted.inputs, targets: converted.targets, generator: &sampler)
+                tolerance = self.tolerance ?? 1e-2
+            }
             let report = Self.report(results, spec: definition.specPath, network: prepared.network,
-                                     batch: batch.count, tolerance: tolerance)
+                                     batch: batch.count, tolerance: tolerance, step: definition.training.precision == .float32 ? "2^-5" : "1e-3")
             print(report.text, terminator: "")
             if !report.passed { throw ArgumentParser.ExitCode(1) }
         }
@@ -49,12 +68,12 @@ struct GradCheck: ParsableCommand {
 
     /// The printed report: one line per layer, then the verdict.
     static func report(_ results: [GradientCheck.Result], spec: String, network: Network, batch: Int,
-                       tolerance: Double) -> (text: String, passed: Bool) {
+                       tolerance: Double, step: String = "1e-3") -> (text: String, passed: Bool) {
         let checked = results.reduce(0) { $0 + $1.checked }
         let skipped = results.reduce(0) { $0 + $1.skipped }
         var text = "\(spec): gradcheck of \(network.parameterCount) parameters (\(checked) checked"
         if skipped > 0 { text += ", \(skipped) skipped at kinks" }
-        text += ") on the first batch of \(batch) sample\(batch == 1 ? "" : "s"), fourth-order differences, h = 1e-3\n"
+        text += ") on the first batch of \(batch) sample\(batch == 1 ? "" : "s"), fourth-order differences, h = \(step)\n"
         for layer in 1...network.layers.count {
             let parts = results.filter { $0.layer == layer }
             let worst = parts.map(\.worstError).max() ?? 0

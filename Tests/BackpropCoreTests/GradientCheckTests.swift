@@ -79,8 +79,8 @@ final class GradientCheckTests: XCTestCase {
     /// A derivative that is wrong by 1% in one activation must fail the check.
     struct SlightlyWrongTanh: ElementwiseActivation {
         var name: String { "tanh" }
-        func value(_ x: Double) -> Double { tanh(x) }
-        func derivative(x: Double, y: Double) -> Double { 1.01 * (1 - y * y) }
+        func value<S: TrainingScalar>(_ x: S) -> S { S.tanh(x) }
+        func derivative<S: TrainingScalar>(x: S, y: S) -> S { 1.01 * (1 - y * y) }
     }
 
     func testAWrongDerivativeIsCaught() {

@@ -211,10 +211,24 @@ final class RunOutcomeTests: XCTestCase {
     }
 
     func testResumeAfterSIGINTEndsByteIdenticalToAnUninterruptedRun() throws {
-        let full = try Binary.run(["resumable.yaml", "--out", "runs/uninterrupted"], in: folder)
+        try resumeAfterSIGINT([])
+    }
+
+    func testFloat32ResumeAfterSIGINTEndsByteIdenticalToAnUninterruptedRun() throws {
+        try resumeAfterSIGINT(["--set", "training.precision=float32"])
+        // The float32 run is a different run: its model differs from the float64 one's.
+        let float64 = try Binary.run(["resumable.yaml", "--out", "runs/float64"], in: folder)
+        XCTAssertEqual(float64.status, 0, float64.stderr)
+        XCTAssertFalse(try contents("runs/float64")["model.json"] == contents("runs/resumable")["model.json"])
+    }
+
+    /// Interrupts `resumable.yaml` (with `extra` arguments), resumes it, and compares its files
+    /// with an uninterrupted run's.
+    func resumeAfterSIGINT(_ extra: [String]) throws {
+        let full = try Binary.run(["resumable.yaml", "--out", "runs/uninterrupted"] + extra, in: folder)
         XCTAssertEqual(full.status, 0, full.stderr)
 
-        let stopped = try Binary.run(["resumable.yaml"], in: folder) { process in
+        let stopped = try Binary.run(["resumable.yaml"] + extra, in: folder) { process in
             self.signal(SIGINT, to: process, into: "runs/resumable", after: 0.4)
         }
         XCTAssertEqual(stopped.status, 130, stopped.stderr)
@@ -223,7 +237,7 @@ final class RunOutcomeTests: XCTestCase {
         XCTAssertLessThan(stoppedAt, 3000)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/resumable/checkpoint.bin").path))
 
-        let resumed = try Binary.run(["resumable.yaml", "--resume", "runs/resumable"], in: folder)
+        let resumed = try Binary.run(["resumable.yaml", "--resume", "runs/resumable"] + extra, in: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try metrics("runs/resumable")["status"] as? String, "completed")
         // The resumed process trained only the remaining epochs, from epoch stoppedAt + 1, or

@@ -153,6 +153,7 @@ final class TrainingPipelineTests: XCTestCase {
           early_stopping: {monitor: loss, patience: 2, min_delta: 0.001}
           clip_grad_norm: 5
           regularization: {l1: 0.01, l2: 0.02}
+          precision: float32
         """
         let definition = try Engine.load(RunRequest(specPath: try spec(text)))
         XCTAssertEqual(definition.network.layers.map(\.activation.name), ["leaky_relu", "elu", "softmax"])
@@ -166,6 +167,7 @@ final class TrainingPipelineTests: XCTestCase {
         XCTAssertEqual(training.earlyStopping, EarlyStopping(monitor: .loss, patience: 2, minDelta: 0.001, restoreBest: false))
         XCTAssertEqual(training.clipGradientNorm, 5)
         XCTAssertEqual(training.regularization, Regularization(l1: 0.01, l2: 0.02))
+        XCTAssertEqual(training.precision, .float32)
         let result = try run(try spec(text, "again.yaml"), into: "keys")
         XCTAssertEqual(result.report.outcome.history.map(\.learningRate), [0.1, 0.1, 0.05, 0.05, 0.025])
     }
@@ -186,6 +188,8 @@ final class TrainingPipelineTests: XCTestCase {
             ("  early_stopping: {monitor: val_los}\n", "spec.yaml:8:29: error: 'monitor' must be one of 'val_loss', 'loss', found 'val_los'; did you mean 'val_loss'?"),
             ("  early_stopping: {patience: 0}\n", "spec.yaml:8:30: error: 'patience' must be at least 1, found 0"),
             ("  regularization: {l2: -0.5}\n", "spec.yaml:8:24: error: 'l2' must be 0 or greater, found -0.5"),
+            ("  precision: float16\n", "spec.yaml:8:14: error: 'precision' must be one of 'float64', 'float32', found 'float16'; did you mean 'float64' or 'float32'?"),
+            ("  precision: 32\n", "spec.yaml:8:14: error: 'precision' must be one of 'float64', 'float32', found '32'"),
         ]
         for (extra, expected) in cases {
             let path = try spec(base + extra)

@@ -7,6 +7,6 @@ public struct ELU: ElementwiseActivation {
     public var parameters: [String: Double] { ["alpha": alpha] }
     /// The second derivative jumps at 0 (and the first too unless α = 1).
     public var kinks: [Double] { [0] }
-    @inline(__always) public func value(_ x: Double) -> Double { x > 0 ? x : alpha * _expm1(x) }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double { x > 0 ? 1 : y + alpha }
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S { x > 0 ? x : S(alpha) * S.expm1(x) }
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S { x > 0 ? 1 : y + S(alpha) }
 }

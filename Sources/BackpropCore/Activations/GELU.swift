@@ -3,10 +3,10 @@
 public struct GELU: ElementwiseActivation {
     public init() {}
     public var name: String { "gelu" }
-    @inline(__always) public func value(_ x: Double) -> Double { 0.5 * x * (1 + _erf(x * 0.70710678118654752440)) }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double {
-        let cdf = 0.5 * (1 + _erf(x * 0.70710678118654752440))
-        let pdf = _exp(-0.5 * x * x) * 0.39894228040143267794
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S { 0.5 * x * (1 + S.erf(x * 0.70710678118654752440)) }
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S {
+        let cdf = 0.5 * (1 + S.erf(x * 0.70710678118654752440))
+        let pdf = S.exp(-0.5 * x * x) * 0.39894228040143267794
         return cdf + x * pdf
     }
 }

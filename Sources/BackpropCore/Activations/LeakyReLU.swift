@@ -5,6 +5,6 @@ public struct LeakyReLU: ElementwiseActivation {
     public var name: String { "leaky_relu" }
     public var parameters: [String: Double] { ["alpha": alpha] }
     public var kinks: [Double] { [0] }
-    @inline(__always) public func value(_ x: Double) -> Double { x > 0 ? x : alpha * x }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double { x > 0 ? 1 : alpha }
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S { x > 0 ? x : S(alpha) * x }
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S { x > 0 ? 1 : S(alpha) }
 }

@@ -2,6 +2,6 @@
 public struct Linear: ElementwiseActivation {
     public init() {}
     public var name: String { "linear" }
-    @inline(__always) public func value(_ x: Double) -> Double { x }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double { 1 }
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S { x }
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S { 1 }
 }

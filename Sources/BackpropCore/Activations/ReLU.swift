@@ -3,6 +3,6 @@ public struct ReLU: ElementwiseActivation {
     public init() {}
     public var name: String { "relu" }
     public var kinks: [Double] { [0] }
-    @inline(__always) public func value(_ x: Double) -> Double { x > 0 ? x : 0 }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double { x > 0 ? 1 : 0 }
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S { x > 0 ? x : 0 }
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S { x > 0 ? 1 : 0 }
 }

@@ -6,10 +6,10 @@ public struct SELU: ElementwiseActivation {
     public init() {}
     public var name: String { "selu" }
     public var kinks: [Double] { [0] }
-    @inline(__always) public func value(_ x: Double) -> Double {
-        x > 0 ? Self.scale * x : Self.scale * (Self.alpha * _expm1(x))
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S {
+        x > 0 ? S(Self.scale) * x : S(Self.scale) * (S(Self.alpha) * S.expm1(x))
     }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double {
-        x > 0 ? Self.scale : y + Self.scale * Self.alpha
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S {
+        x > 0 ? S(Self.scale) : y + S(Self.scale) * S(Self.alpha)
     }
 }

@@ -3,12 +3,12 @@ public struct Sigmoid: ElementwiseActivation {
     public init() {}
     public var name: String { "sigmoid" }
     @inline(__always)
-    public func value(_ x: Double) -> Double {
+    public func value<S: TrainingScalar>(_ x: S) -> S {
         // Two branches keep e^(±x) from overflowing for large |x|.
-        if x >= 0 { return 1 / (1 + _exp(-x)) }
-        let e = _exp(x)
+        if x >= 0 { return 1 / (1 + S.exp(-x)) }
+        let e = S.exp(x)
         return e / (1 + e)
     }
     @inline(__always)
-    public func derivative(x: Double, y: Double) -> Double { y * (1 - y) }
+    public func derivative<S: TrainingScalar>(x: S, y: S) -> S { y * (1 - y) }
 }

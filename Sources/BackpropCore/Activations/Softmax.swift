@@ -7,18 +7,18 @@ public struct Softmax: Activation {
     public init() {}
     public var name: String { "softmax" }
 
-    public func forward(_ net: Matrix, into out: inout Matrix) {
+    public func forward<S: TrainingScalar>(_ net: MatrixOf<S>, into out: inout MatrixOf<S>) {
         out.resize(rows: net.rows, columns: net.columns)
         let width = net.columns
         net.storage.withUnsafeBufferPointer { x in
             out.storage.withUnsafeMutableBufferPointer { y in
                 for r in 0..<net.rows {
                     let base = r * width
-                    var m = -Double.infinity
+                    var m = -S.infinity
                     for k in 0..<width { m = max(m, x[base + k]) }
-                    var sum = 0.0
+                    var sum: S = 0
                     for k in 0..<width {
-                        let e = _exp(x[base + k] - m)
+                        let e = S.exp(x[base + k] - m)
                         y[base + k] = e
                         sum += e
                     }
@@ -29,7 +29,8 @@ public struct Softmax: Activation {
         }
     }
 
-    public func backward(net: Matrix, out: Matrix, outGradient: Matrix, into netGradient: inout Matrix) {
+    public func backward<S: TrainingScalar>(net: MatrixOf<S>, out: MatrixOf<S>, outGradient: MatrixOf<S>,
+                                            into netGradient: inout MatrixOf<S>) {
         netGradient.resize(rows: net.rows, columns: net.columns)
         let width = net.columns
         out.storage.withUnsafeBufferPointer { y in
@@ -37,7 +38,7 @@ public struct Softmax: Activation {
                 netGradient.storage.withUnsafeMutableBufferPointer { d in
                     for r in 0..<net.rows {
                         let base = r * width
-                        var dot = 0.0
+                        var dot: S = 0
                         for k in 0..<width { dot += g[base + k] * y[base + k] }
                         for i in 0..<width { d[base + i] = y[base + i] * (g[base + i] - dot) }
                     }

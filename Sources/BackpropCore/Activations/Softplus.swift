@@ -2,6 +2,6 @@
 public struct Softplus: ElementwiseActivation {
     public init() {}
     public var name: String { "softplus" }
-    @inline(__always) public func value(_ x: Double) -> Double { max(x, 0) + _log1p(_exp(-abs(x))) }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double { Sigmoid().value(x) }
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S { max(x, 0) + S.log1p(S.exp(-abs(x))) }
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S { Sigmoid().value(x) }
 }

@@ -2,8 +2,8 @@
 public struct Swish: ElementwiseActivation {
     public init() {}
     public var name: String { "swish" }
-    @inline(__always) public func value(_ x: Double) -> Double { x * Sigmoid().value(x) }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double {
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S { x * Sigmoid().value(x) }
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S {
         let s = Sigmoid().value(x)
         return s * (1 + x * (1 - s))
     }

@@ -2,6 +2,6 @@
 public struct Tanh: ElementwiseActivation {
     public init() {}
     public var name: String { "tanh" }
-    @inline(__always) public func value(_ x: Double) -> Double { _tanh(x) }
-    @inline(__always) public func derivative(x: Double, y: Double) -> Double { 1 - y * y }
+    @inline(__always) public func value<S: TrainingScalar>(_ x: S) -> S { S.tanh(x) }
+    @inline(__always) public func derivative<S: TrainingScalar>(x: S, y: S) -> S { 1 - y * y }
 }

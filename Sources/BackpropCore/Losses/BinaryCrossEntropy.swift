@@ -14,13 +14,13 @@ public struct BinaryCrossEntropy: FusedOutputLoss {
     public func fuses(with activation: any Activation) -> Bool { activation is Sigmoid }
 
     @inline(__always)
-    static func fromLogit(_ x: Double, _ t: Double) -> Double { max(x, 0) - x * t + _log1p(_exp(-abs(x))) }
+    static func fromLogit<S: TrainingScalar>(_ x: S, _ t: S) -> S { max(x, 0) - x * t + S.log1p(S.exp(-abs(x))) }
 
-    public func evaluateFused(net: Matrix, output: Matrix, target: Matrix, netGradient: inout Matrix) -> Double {
+    public func evaluateFused<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>, netGradient: inout MatrixOf<S>) -> Double {
         netGradient.resize(rows: net.rows, columns: net.columns)
-        let count = Double(max(net.storage.count, 1))
+        let count = S(max(net.storage.count, 1))
         let scale = 1 / count
-        var total = 0.0
+        var total: S = 0
         net.storage.withUnsafeBufferPointer { x in
             output.storage.withUnsafeBufferPointer { s in
                 target.storage.withUnsafeBufferPointer { t in
@@ -33,37 +33,41 @@ public struct BinaryCrossEntropy: FusedOutputLoss {
                 }
             }
         }
-        return total / count
+        return Double(total / count)
     }
 
-    public func valueFused(net: Matrix, output: Matrix, target: Matrix) -> Double {
-        var total = 0.0
+    public func valueFused<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>) -> Double {
+        var total: S = 0
         for i in net.storage.indices { total += Self.fromLogit(net.storage[i], target.storage[i]) }
-        return total / Double(max(net.storage.count, 1))
+        return Double(total / S(max(net.storage.count, 1)))
     }
 
+    /// 1e-12, which float32 holds too (its smallest normal is 1.2e-38; 1 − 1e-12 rounds to 1 there,
+    /// so float32 clamps the top with its largest value below 1).
     static let clamp = 1e-12
 
-    public func evaluate(net: Matrix, output: Matrix, target: Matrix, outGradient: inout Matrix) -> Double {
+    public func evaluate<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>, outGradient: inout MatrixOf<S>) -> Double {
         outGradient.resize(rows: output.rows, columns: output.columns)
-        let count = Double(max(output.storage.count, 1))
-        var total = 0.0
+        let count = S(max(output.storage.count, 1))
+        let low = S(Self.clamp), high = min(1 - S(Self.clamp), S(1).nextDown)
+        var total: S = 0
         for i in output.storage.indices {
-            let p = min(max(output.storage[i], Self.clamp), 1 - Self.clamp)
+            let p = min(max(output.storage[i], low), high)
             let t = target.storage[i]
-            total -= t * _log(p) + (1 - t) * _log(1 - p)
+            total -= t * S.log(p) + (1 - t) * S.log(1 - p)
             outGradient.storage[i] = (p - t) / (p * (1 - p) * count)
         }
-        return total / count
+        return Double(total / count)
     }
 
-    public func value(net: Matrix, output: Matrix, target: Matrix) -> Double {
-        var total = 0.0
+    public func value<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>) -> Double {
+        let low = S(Self.clamp), high = min(1 - S(Self.clamp), S(1).nextDown)
+        var total: S = 0
         for i in output.storage.indices {
-            let p = min(max(output.storage[i], Self.clamp), 1 - Self.clamp)
+            let p = min(max(output.storage[i], low), high)
             let t = target.storage[i]
-            total -= t * _log(p) + (1 - t) * _log(1 - p)
+            total -= t * S.log(p) + (1 - t) * S.log(1 - p)
         }
-        return total / Double(max(output.storage.count, 1))
+        return Double(total / S(max(output.storage.count, 1)))
     }
 }

@@ -12,11 +12,11 @@ public struct CrossEntropy: FusedOutputLoss {
 
     public func fuses(with activation: any Activation) -> Bool { activation is Softmax }
 
-    public func evaluateFused(net: Matrix, output: Matrix, target: Matrix, netGradient: inout Matrix) -> Double {
+    public func evaluateFused<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>, netGradient: inout MatrixOf<S>) -> Double {
         netGradient.resize(rows: net.rows, columns: net.columns)
         let width = net.columns
-        let scale = 1 / Double(max(net.rows, 1))
-        var total = 0.0
+        let scale = 1 / S(max(net.rows, 1))
+        var total: S = 0
         net.storage.withUnsafeBufferPointer { x in
             output.storage.withUnsafeBufferPointer { p in
                 target.storage.withUnsafeBufferPointer { t in
@@ -31,12 +31,12 @@ public struct CrossEntropy: FusedOutputLoss {
                 }
             }
         }
-        return total * scale
+        return Double(total * scale)
     }
 
-    public func valueFused(net: Matrix, output: Matrix, target: Matrix) -> Double {
+    public func valueFused<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>) -> Double {
         let width = net.columns
-        var total = 0.0
+        var total: S = 0
         net.storage.withUnsafeBufferPointer { x in
             target.storage.withUnsafeBufferPointer { t in
                 for r in 0..<net.rows {
@@ -45,49 +45,52 @@ public struct CrossEntropy: FusedOutputLoss {
                 }
             }
         }
-        return total / Double(max(net.rows, 1))
+        return Double(total / S(max(net.rows, 1)))
     }
 
     /// logsumexp of the row's nets, Σ t and Σ t·net.
     @inline(__always)
-    static func rowTerms(_ x: UnsafeBufferPointer<Double>, _ t: UnsafeBufferPointer<Double>,
-                        base: Int, width: Int) -> (Double, Double, Double) {
-        var m = -Double.infinity
+    static func rowTerms<S: TrainingScalar>(_ x: UnsafeBufferPointer<S>, _ t: UnsafeBufferPointer<S>,
+                                            base: Int, width: Int) -> (S, S, S) {
+        var m = -S.infinity
         for k in 0..<width { m = max(m, x[base + k]) }
-        var sum = 0.0, targetSum = 0.0, dot = 0.0
+        var sum: S = 0, targetSum: S = 0, dot: S = 0
         for k in 0..<width {
-            sum += _exp(x[base + k] - m)
+            sum += S.exp(x[base + k] - m)
             targetSum += t[base + k]
             dot += t[base + k] * x[base + k]
         }
-        return (m + _log(sum), targetSum, dot)
+        return (m + S.log(sum), targetSum, dot)
     }
 
+    /// 1e-300 in float64; float32's smallest normal (1.2e-38) in float32, where 1e-300 is 0.
     static let smallest = 1e-300
 
-    public func evaluate(net: Matrix, output: Matrix, target: Matrix, outGradient: inout Matrix) -> Double {
+    public func evaluate<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>, outGradient: inout MatrixOf<S>) -> Double {
         outGradient.resize(rows: output.rows, columns: output.columns)
-        let scale = 1 / Double(max(output.rows, 1))
-        var total = 0.0
+        let scale = 1 / S(max(output.rows, 1))
+        let smallest = max(S(Self.smallest), S.leastNormalMagnitude)
+        var total: S = 0
         output.storage.withUnsafeBufferPointer { o in
             target.storage.withUnsafeBufferPointer { t in
                 outGradient.storage.withUnsafeMutableBufferPointer { g in
                     for i in o.indices {
-                        let p = max(o[i], Self.smallest)
-                        if t[i] != 0 { total -= t[i] * _log(p) }
+                        let p = max(o[i], smallest)
+                        if t[i] != 0 { total -= t[i] * S.log(p) }
                         g[i] = -t[i] / p * scale
                     }
                 }
             }
         }
-        return total * scale
+        return Double(total * scale)
     }
 
-    public func value(net: Matrix, output: Matrix, target: Matrix) -> Double {
-        var total = 0.0
+    public func value<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>) -> Double {
+        let smallest = max(S(Self.smallest), S.leastNormalMagnitude)
+        var total: S = 0
         for i in output.storage.indices where target.storage[i] != 0 {
-            total -= target.storage[i] * _log(max(output.storage[i], Self.smallest))
+            total -= target.storage[i] * S.log(max(output.storage[i], smallest))
         }
-        return total / Double(max(output.rows, 1))
+        return Double(total / S(max(output.rows, 1)))
     }
 }

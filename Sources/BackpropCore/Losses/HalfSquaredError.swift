@@ -5,12 +5,12 @@ public struct HalfSquaredError: Loss {
     public init() {}
     public var name: String { "half_squared_error" }
 
-    public func evaluate(net: Matrix, output: Matrix, target: Matrix, outGradient: inout Matrix) -> Double {
-        let batch = Double(max(output.rows, 1))
-        return 0.5 * squaredErrorSum(output, target, gradientScale: 1 / batch, into: &outGradient) / batch
+    public func evaluate<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>, outGradient: inout MatrixOf<S>) -> Double {
+        let batch = S(max(output.rows, 1))
+        return Double(0.5 * squaredErrorSum(output, target, gradientScale: 1 / batch, into: &outGradient) / batch)
     }
 
-    public func value(net: Matrix, output: Matrix, target: Matrix) -> Double {
-        0.5 * squaredErrorSum(output, target) / Double(max(output.rows, 1))
+    public func value<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>) -> Double {
+        Double(0.5 * squaredErrorSum(output, target) / S(max(output.rows, 1)))
     }
 }

@@ -4,12 +4,12 @@ public struct MeanSquaredError: Loss {
     public init() {}
     public var name: String { "mse" }
 
-    public func evaluate(net: Matrix, output: Matrix, target: Matrix, outGradient: inout Matrix) -> Double {
-        let count = Double(max(output.storage.count, 1))
-        return squaredErrorSum(output, target, gradientScale: 2 / count, into: &outGradient) / count
+    public func evaluate<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>, outGradient: inout MatrixOf<S>) -> Double {
+        let count = S(max(output.storage.count, 1))
+        return Double(squaredErrorSum(output, target, gradientScale: 2 / count, into: &outGradient) / count)
     }
 
-    public func value(net: Matrix, output: Matrix, target: Matrix) -> Double {
-        squaredErrorSum(output, target) / Double(max(output.storage.count, 1))
+    public func value<S: TrainingScalar>(net: MatrixOf<S>, output: MatrixOf<S>, target: MatrixOf<S>) -> Double {
+        Double(squaredErrorSum(output, target) / S(max(output.storage.count, 1)))
     }
 }

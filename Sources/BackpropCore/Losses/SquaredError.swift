@@ -1,8 +1,9 @@
 /// Σ (outᵢ − targetᵢ)² over every element, and gradientScale·(outᵢ − targetᵢ) written into
 /// `gradient`: the shared arithmetic of `half_squared_error` and `mse`, which differ only in scale.
-func squaredErrorSum(_ output: Matrix, _ target: Matrix, gradientScale: Double, into gradient: inout Matrix) -> Double {
+func squaredErrorSum<S: TrainingScalar>(_ output: MatrixOf<S>, _ target: MatrixOf<S>, gradientScale: S,
+                                         into gradient: inout MatrixOf<S>) -> S {
     gradient.resize(rows: output.rows, columns: output.columns)
-    var total = 0.0
+    var total: S = 0
     output.storage.withUnsafeBufferPointer { o in
         target.storage.withUnsafeBufferPointer { t in
             gradient.storage.withUnsafeMutableBufferPointer { g in
@@ -18,8 +19,8 @@ func squaredErrorSum(_ output: Matrix, _ target: Matrix, gradientScale: Double, 
 }
 
 /// Σ (outᵢ − targetᵢ)² over every element, without a gradient.
-func squaredErrorSum(_ output: Matrix, _ target: Matrix) -> Double {
-    var total = 0.0
+func squaredErrorSum<S: TrainingScalar>(_ output: MatrixOf<S>, _ target: MatrixOf<S>) -> S {
+    var total: S = 0
     output.storage.withUnsafeBufferPointer { o in
         target.storage.withUnsafeBufferPointer { t in
             for i in o.indices {

@@ -21,16 +21,16 @@ public final class Adagrad: Optimizer {
     }
     public var name: String { "adagrad" }
 
-    public func step(_ parameters: [Parameter], learningRate: Double) {
+    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double) {
         stepCount += 1
-        let rate = learningRate / (1 + Double(stepCount - 1) * learningRateDecay)
-        let epsilon = epsilon, lambda = weightDecay
+        let rate = S(learningRate / (1 + Double(stepCount - 1) * learningRateDecay))
+        let epsilon = S(epsilon), lambda = S(weightDecay)
         for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
             sum.ensure(index, for: parameter, initial: initialAccumulator)
             let count = parameter.value.storage.count
             parameter.gradient.storage.withUnsafeBufferPointer { grad in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                    sum.withBuffer(index) { s in
+                    sum.withBuffer(index, S.self) { s in
                         for i in 0..<count {
                             let g = lambda != 0 ? grad[i] + lambda * w[i] : grad[i]
                             s[i] += 1 * g * g
@@ -43,7 +43,7 @@ public final class Adagrad: Optimizer {
     }
 
     public func saveState() -> [String: [Double]] { save([sum], scalars: ["step": Double(stepCount)]) }
-    public func restoreState(_ state: [String: [Double]], parameters: [Parameter]) throws {
+    public func restoreState<S: TrainingScalar>(_ state: [String: [Double]], parameters: [ParameterOf<S>]) throws {
         let scalars = try restore(state, [sum], scalars: ["step"], parameters: parameters)
         stepCount = Int(scalars["step"] ?? 0)
     }

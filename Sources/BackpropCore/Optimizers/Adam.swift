@@ -30,24 +30,24 @@ public final class Adam: Optimizer {
     }
     public var name: String { decoupled ? "adamw" : "adam" }
 
-    public func step(_ parameters: [Parameter], learningRate: Double) {
+    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double) {
         stepCount += 1
         let t = Double(stepCount)
         let biasCorrection1 = 1 - _pow(beta1, t)
         let biasCorrection2 = 1 - _pow(beta2, t)
-        let stepSize = learningRate / biasCorrection1
-        let biasCorrection2Sqrt = biasCorrection2.squareRoot()
-        let weight = 1 - beta1, oneMinusBeta2 = 1 - beta2, beta2 = beta2, epsilon = epsilon
-        let lambda = weightDecay, decoupled = decoupled
-        let decay = 1 - learningRate * lambda
+        let stepSize = S(learningRate / biasCorrection1)
+        let biasCorrection2Sqrt = S(biasCorrection2.squareRoot())
+        let weight = S(1 - beta1), oneMinusBeta2 = S(1 - beta2), beta2 = S(beta2), epsilon = S(epsilon)
+        let lambda = S(weightDecay), decoupled = decoupled
+        let decay = S(1 - learningRate * weightDecay)
         for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
             firstMoment.ensure(index, for: parameter)
             secondMoment.ensure(index, for: parameter)
             let count = parameter.value.storage.count
             parameter.gradient.storage.withUnsafeBufferPointer { grad in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                    firstMoment.withBuffer(index) { m in
-                        secondMoment.withBuffer(index) { v in
+                    firstMoment.withBuffer(index, S.self) { m in
+                        secondMoment.withBuffer(index, S.self) { v in
                             for i in 0..<count {
                                 var g = grad[i]
                                 if lambda != 0 {
@@ -68,7 +68,7 @@ public final class Adam: Optimizer {
     public func saveState() -> [String: [Double]] {
         save([firstMoment, secondMoment], scalars: ["step": Double(stepCount)])
     }
-    public func restoreState(_ state: [String: [Double]], parameters: [Parameter]) throws {
+    public func restoreState<S: TrainingScalar>(_ state: [String: [Double]], parameters: [ParameterOf<S>]) throws {
         let scalars = try restore(state, [firstMoment, secondMoment], scalars: ["step"], parameters: parameters)
         stepCount = Int(scalars["step"] ?? 0)
     }

@@ -24,9 +24,9 @@ public final class RMSprop: Optimizer {
     }
     public var name: String { "rmsprop" }
 
-    public func step(_ parameters: [Parameter], learningRate: Double) {
-        let alpha = alpha, oneMinusAlpha = 1 - alpha, epsilon = epsilon, mu = momentum
-        let lambda = weightDecay, centered = centered
+    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double) {
+        let alpha = S(alpha), oneMinusAlpha = S(1 - self.alpha), epsilon = S(epsilon), mu = S(momentum)
+        let lambda = S(weightDecay), centered = centered, rate = S(learningRate)
         for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
             squareAverage.ensure(index, for: parameter)
             gradientAverage.ensure(index, for: parameter)
@@ -34,13 +34,13 @@ public final class RMSprop: Optimizer {
             let count = parameter.value.storage.count
             parameter.gradient.storage.withUnsafeBufferPointer { grad in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                    squareAverage.withBuffer(index) { s in
-                        gradientAverage.withBuffer(index) { a in
-                            momentumBuffer.withBuffer(index) { b in
+                    squareAverage.withBuffer(index, S.self) { s in
+                        gradientAverage.withBuffer(index, S.self) { a in
+                            momentumBuffer.withBuffer(index, S.self) { b in
                                 for i in 0..<count {
                                     let g = lambda != 0 ? grad[i] + lambda * w[i] : grad[i]
                                     s[i] = s[i] * alpha + oneMinusAlpha * g * g
-                                    var r: Double
+                                    var r: S
                                     if centered {
                                         a[i] = lerp(a[i], g, oneMinusAlpha)
                                         r = (s[i] + -1 * a[i] * a[i]).squareRoot()
@@ -50,9 +50,9 @@ public final class RMSprop: Optimizer {
                                     r += epsilon
                                     if mu > 0 {
                                         b[i] = b[i] * mu + g / r
-                                        w[i] += -learningRate * b[i]
+                                        w[i] += -rate * b[i]
                                     } else {
-                                        w[i] += -learningRate * (g / r)
+                                        w[i] += -rate * (g / r)
                                     }
                                 }
                             }
@@ -64,7 +64,7 @@ public final class RMSprop: Optimizer {
     }
 
     public func saveState() -> [String: [Double]] { save([squareAverage, gradientAverage, momentumBuffer]) }
-    public func restoreState(_ state: [String: [Double]], parameters: [Parameter]) throws {
+    public func restoreState<S: TrainingScalar>(_ state: [String: [Double]], parameters: [ParameterOf<S>]) throws {
         _ = try restore(state, [squareAverage, gradientAverage, momentumBuffer], scalars: [], parameters: parameters)
     }
 }

@@ -21,8 +21,9 @@ public final class SGD: Optimizer {
     }
     public var name: String { "sgd" }
 
-    public func step(_ parameters: [Parameter], learningRate: Double) {
-        let mu = momentum, keep = 1 - dampening, lambda = weightDecay, nesterov = nesterov
+    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double) {
+        let mu = S(momentum), keep = S(1 - dampening), lambda = S(weightDecay), nesterov = nesterov
+        let rate = S(learningRate)
         for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
             let count = parameter.value.storage.count
             if mu == 0 {
@@ -30,7 +31,7 @@ public final class SGD: Optimizer {
                     parameter.value.storage.withUnsafeMutableBufferPointer { w in
                         for i in 0..<count {
                             let d = lambda != 0 ? g[i] + lambda * w[i] : g[i]
-                            w[i] -= learningRate * d
+                            w[i] -= rate * d
                         }
                     }
                 }
@@ -40,12 +41,12 @@ public final class SGD: Optimizer {
             buffer.ensure(index, for: parameter)
             parameter.gradient.storage.withUnsafeBufferPointer { g in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
-                    buffer.withBuffer(index) { b in
+                    buffer.withBuffer(index, S.self) { b in
                         for i in 0..<count {
                             var d = lambda != 0 ? g[i] + lambda * w[i] : g[i]
                             b[i] = first ? d : b[i] * mu + keep * d
                             d = nesterov ? d + mu * b[i] : b[i]
-                            w[i] -= learningRate * d
+                            w[i] -= rate * d
                         }
                     }
                 }
@@ -54,7 +55,7 @@ public final class SGD: Optimizer {
     }
 
     public func saveState() -> [String: [Double]] { save([buffer]) }
-    public func restoreState(_ state: [String: [Double]], parameters: [Parameter]) throws {
+    public func restoreState<S: TrainingScalar>(_ state: [String: [Double]], parameters: [ParameterOf<S>]) throws {
         _ = try restore(state, [buffer], scalars: [], parameters: parameters)
     }
 }
