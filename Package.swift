@@ -43,6 +43,6 @@ let package = Package(
         .testTarget(name: "PipelineSpecTests", dependencies: ["PipelineSpec"]),
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineSpec", "BackpropCore", "Render", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["bp-pipeline", "Render", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bp-pipeline", "BackpropCore", "Render", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -27,6 +27,7 @@ struct BPPipeline: ParsableCommand {
     /// A misspelt command would otherwise be read as the spec of the default `run` command
     /// ("cannot read valdate"); answer it as the typo it is first.
     static func main() {
+        KernelChoice.restartWithABetterKernelIfNeeded()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let first = arguments.first, let message = CommandLineWords.unknownCommand(first, among: commandNames) {
             Terminal.printError(message)
