@@ -346,13 +346,16 @@ def machine(binary, python):
     model = re.search(r"Model name:\s*(.+)", run_quiet(["lscpu"])[1])
     flags = run_quiet(["lscpu"])[1]
     simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
-    core = re.search(r"Core: (\S+)", run_quiet([binary, "validate", os.path.join(ROOT, "Pipelines", "seed.yaml")],
-                                                dict(os.environ, OPENBLAS_VERBOSE="2"))[1])
+    # OpenBLAS prints "Core: NAME" each time it is loaded; bp-pipeline may restart itself once with
+    # a better kernel than OpenBLAS's fallback, so the last line is the kernel the run used.
+    cores = re.findall(r"Core: (\S+)", run_quiet([binary, "validate", os.path.join(ROOT, "Pipelines", "seed.yaml")],
+                                                 dict(os.environ, OPENBLAS_VERBOSE="2"))[1])
+    core = " after ".join(reversed(cores)) if cores else None
     built = binary == os.path.join(ROOT, ".build-bench", "release", "bp-pipeline")
     lines = [f"- CPU: {model.group(1).strip() if model else platform.processor()}, {os.cpu_count()} cores, {simd}; "
              f"{platform.system()} {platform.release()}",
              f"- bp-pipeline {run_quiet([binary, '--version'])[1].strip()} ({'release build' if built else binary}); OpenBLAS core "
-             f"{core.group(1) if core else 'unknown'} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})"]
+             f"{core or 'unknown'} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})"]
     if python:
         probe = ("import json, platform, importlib\n"
                  "info = {'python': platform.python_version()}\n"
