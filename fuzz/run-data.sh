@@ -31,7 +31,11 @@ mkdir -p "$src/swift" "$src/CPNGShim"
 for module in PipelineSpec BackpropCore Render Pipeline; do
     find "Sources/$module" -name '*.swift' | while read -r file; do
         flat="$module-$(echo "${file#Sources/$module/}" | tr '/' '-')"
-        grep -v -E '^(@testable )?import (PipelineSpec|BackpropCore|Render)$' "$file" > "$src/swift/$flat"
+        # As one module, BackpropCore's float64 alias `Parameter` would clash with the Pipeline's
+        # plugin `Parameter<Value>` (apart, each module sees its own); nothing in the Pipeline uses
+        # the alias, so the flattened copy goes without it.
+        grep -v -E '^(@testable )?import (PipelineSpec|BackpropCore|Render)$|^public typealias Parameter = ParameterOf<Double>$' \
+            "$file" > "$src/swift/$flat"
     done
 done
 cp Sources/CPNGShim/include/pngshim.h "$src/CPNGShim/"
