@@ -22,7 +22,7 @@ public struct PipelineDefinition {
     /// The output folder: `--out DIR` (or `--resume DIR`) if given, else the spec's
     /// `output_dir` resolved against the spec's folder, else `runs/NAME` beside the spec;
     /// lexically normalised (`runs/new/` is `runs/new`).
-    public internal(set) var outputDirectory: String
+    public let outputDirectory: String
     public let root: SpecNode
 
     /// The files a run of this spec writes into its output folder: every output's file and
