@@ -106,7 +106,7 @@ struct SideLegend {
             let rows = max(1, Int((maxHeight - 10 * size / 13) / Self.rowHeight(size)))
             let columns = (entries.count + rows - 1) / rows
             let label = min(widest * factor, maxWidth / Double(max(columns, 1)) - Self.gutter(size))
-            chosen = (columns, min(rows, entries.count), size, label)
+            chosen = (columns, max(1, min(rows, entries.count)), size, label)
             // Good enough when no label is cut below 70 px (short labels are not cut at all).
             if label >= min(widest * factor, 70 * theme.scale) { break }
         }

@@ -44,6 +44,9 @@ public struct GradientDepthChart: Sendable {
         self.subtitle = subtitle
     }
 
+    /// The colour of series `index` (the same as in the loss comparison).
+    public static func color(_ index: Int) -> Color { SeriesColors.color(index) }
+
     /// The deepest network's layer count.
     var depth: Int { series.map { max($0.first.count, $0.last.count) }.max() ?? 0 }
 
@@ -101,7 +104,7 @@ public struct GradientDepthChart: Sendable {
         }
 
         var entries = series.indices.map { i in
-            SideLegend.Entry(label: series[i].label, color: SeriesColors.color(i), sample: mostRuns > 1 ? .band : .line(dash: []))
+            SideLegend.Entry(label: series[i].label, color: Self.color(i), sample: mostRuns > 1 ? .band : .line(dash: []))
         }
         if zeros > 0 { entries.append(SideLegend.Entry(label: "gradient 0", color: Theme.secondaryText, sample: .marker(.triangle))) }
         let yLabelWidth = Layout.maxWidth(yAxis.labels, canvas: canvas, size: theme.tickSize)
@@ -137,10 +140,10 @@ public struct GradientDepthChart: Sendable {
                 for (i, s) in series.enumerated() {
                     let banded = s[keyPath: path].map { $0.flatMap { $0.count > 1 ? $0 : nil } }
                     ComparisonStyle.fillBand(lower: pixels(banded, \.minimum), upper: pixels(banded, \.maximum),
-                                             color: SeriesColors.color(i).withAlpha(ComparisonStyle.bandAlpha), canvas: canvas)
+                                             color: Self.color(i).withAlpha(ComparisonStyle.bandAlpha), canvas: canvas)
                 }
                 for (i, s) in series.enumerated() {
-                    let color = SeriesColors.color(i)
+                    let color = Self.color(i)
                     let line = pixels(s[keyPath: path], \.mean)
                     canvas.polyline(line, color: color, width: theme.lineWidth)
                     for p in line where p.y.isFinite { canvas.circle(center: p, radius: 3.5 * theme.scale, fill: color) }
