@@ -199,6 +199,14 @@ enum ComparisonStyle {
         }.map { points[$0] }
     }
 
+    /// The start of both charts' subtitles: "3 combinations × up to 3 seeds", "line: mean across
+    /// seeds, band: min–max" (or "1 combination, 1 run each" when nothing is summarised).
+    static func summaryParts(combinations n: Int, mostRuns: Int) -> [String] {
+        let count = "\(n) combination\(n == 1 ? "" : "s")"
+        guard mostRuns > 1 else { return [count + ", 1 run each"] }
+        return [count + " × up to \(mostRuns) seeds", "line: mean across seeds, band: min–max"]
+    }
+
     /// The notes at the bottom of a chart, one line each (each shortened with "…" to the width).
     static func drawNotes(_ notes: [String], canvas: Canvas, theme: Theme, width: Double, height: Double) {
         let line = canvas.lineHeight(size: theme.noteSize) + 2 * theme.scale

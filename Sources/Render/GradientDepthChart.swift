@@ -63,14 +63,7 @@ public struct GradientDepthChart: Sendable {
 
     /// "3 combinations × up to 3 seeds  ·  line: mean across seeds, band: min–max  ·  layer 1 = first hidden, last = output".
     public var summary: String {
-        let n = series.count
-        var parts = ["\(n) combination\(n == 1 ? "" : "s")"]
-        if mostRuns > 1 {
-            parts[0] += " × up to \(mostRuns) seeds"
-            parts.append("line: mean across seeds, band: min–max")
-        } else {
-            parts[0] += ", 1 run each"
-        }
+        var parts = ComparisonStyle.summaryParts(combinations: series.count, mostRuns: mostRuns)
         parts.append("layer 1 = first hidden, last = output")
         return parts.joined(separator: "  ·  ")
     }

@@ -67,15 +67,7 @@ public struct SweepLossChart: Sendable {
 
     /// "3 combinations × 3 seeds  ·  line: mean across seeds, band: min–max  ·  dashed: validation".
     public var summary: String {
-        let n = series.count
-        var parts = ["\(n) combination\(n == 1 ? "" : "s")"]
-        let runs = mostRuns
-        if runs > 1 {
-            parts[0] += " × up to \(runs) seeds"
-            parts.append("line: mean across seeds, band: min–max")
-        } else {
-            parts[0] += ", 1 run each"
-        }
+        var parts = ComparisonStyle.summaryParts(combinations: series.count, mostRuns: mostRuns)
         if hasValidation { parts.append("solid: train, dashed: validation") }
         return parts.joined(separator: "  ·  ")
     }

@@ -158,6 +158,7 @@ struct ComparisonChartTests {
         let chart = GradientDepthChart(title: "depth", series: [Self.depthSeries("sigmoid", [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]),
                                                                 Self.depthSeries("relu", [1e-2, 1e-2, 1e-2])])
         #expect(chart.depth == 6)
+        #expect(chart.summary == "2 combinations × up to 3 seeds  ·  line: mean across seeds, band: min–max  ·  layer 1 = first hidden, last = output")
         let image = try Self.roundTrip(chart.render())
         #expect(image.width == 1000 && image.height == 560)
         let left = try #require(Self.frame(image, row: 300, from: 0))
