@@ -89,7 +89,6 @@ struct SideLegend {
     /// Entries that did not fit, counted in a last "+ N more" row.
     var hidden: Int
 
-    static func sampleWidth(_ theme: Theme) -> Double { 24 * theme.scale }
     static func rowHeight(_ size: Double) -> Double { size * 1.55 }
     var columnWidth: Double { Self.gutter(size) + labelWidth }
     var width: Double { Double(columns) * columnWidth + 8 * size / 13 }

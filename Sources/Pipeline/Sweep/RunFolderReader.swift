@@ -51,7 +51,9 @@ enum RunFolderReader {
         var buffer = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
         var filled = 0
         while filled < buffer.count {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let count = buffer.withUnsafeMutableBytes { room in
+                room.baseAddress.map { Glibc.read(fd, $0 + filled, room.count - filled) } ?? 0
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .unreadable("\(name): \(OutputFolder.describe(errno))")
