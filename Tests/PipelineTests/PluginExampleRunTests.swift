@@ -112,6 +112,13 @@ final class PluginExampleRunTests: XCTestCase {
                 let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
                 XCTAssertEqual(rows.count, 3, "header and 2 epochs")
                 XCTAssertTrue(rows.first?.hasPrefix("epoch,loss,lr,") == true)
+            case "safetensors":
+                // The layout itself is SafetensorsTests'; here: the header parses and names layer 1.
+                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+                let length = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+                XCTAssertEqual(length % 8, 0, entry.name)
+                let header = try JSONReader.parse(Array(bytes[8..<min(bytes.count, 8 + length)])) as? [String: Any]
+                XCTAssertNotNil(header?["0.weight"], entry.name)
             default:
                 XCTFail("\(entry.name) writes \(path), a kind this test does not check")
             }
