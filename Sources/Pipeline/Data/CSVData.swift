@@ -110,9 +110,12 @@ public struct CSVData: DataStage, StagePlugin {
                                      budget: "\(MemoryEstimate.format(left)) left of \(MemoryEstimate.format(budget)) after the training file")
         }
         let task: LearningTask = training.classes.map { .classification(classes: $0) } ?? .regression
-        return try options.assemble(request, training: training.dataset, test: test?.dataset, task: task,
-                                    featureNames: training.featureNames, source: path,
-                                    imputeMissing: missing == .mean)
+        var loaded = try options.assemble(request, training: training.dataset, test: test?.dataset, task: task,
+                                          featureNames: training.featureNames, source: path,
+                                          imputeMissing: missing == .mean)
+        loaded.targetNames = training.targetNames
+        loaded.labelName = training.labelName
+        return loaded
     }
 
     private static func readDelimiter(_ arguments: PluginArguments) throws -> UInt8 {
@@ -166,6 +169,10 @@ struct CSVTable {
     /// Sorted class names (classification), nil for regression.
     var classes: [String]?
     var featureNames: [String]
+    /// Regression: the target columns' names (header names, or "column N").
+    var targetNames: [String]
+    /// Classification with a header: the label column's name.
+    var labelName: String?
     /// How the columns were found, so a test file is read the same way: names when the file has a header.
     var featureColumns: [CSVData.Column]
     var labelColumn: CSVData.Column?
@@ -378,6 +385,8 @@ struct CSVTable {
         return CSVTable(dataset: Dataset(inputs: Matrix(rows: rows, columns: featureIndices.count, storage: inputs), targets: targets),
                         classes: classes,
                         featureNames: featureIndices.map { names[$0] },
+                        targetNames: targetIndices.map { names[$0] },
+                        labelName: header ? labelIndex.map { names[$0] } : nil,
                         featureColumns: featureIndices.map(columnRef),
                         labelColumn: labelIndex.map(columnRef),
                         targetColumns: targetIndices.map(columnRef))
