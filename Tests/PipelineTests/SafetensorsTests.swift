@@ -107,6 +107,10 @@ final class SafetensorsTests: XCTestCase {
 
         let metadata = try XCTUnwrap(parsed.header["__metadata__"] as? [String: String])
         XCTAssertEqual(metadata["format"], "pt")
+        XCTAssertEqual(metadata["task"], "classification")
+        XCTAssertEqual(metadata["label"], "species")
+        XCTAssertEqual(metadata["loss"], "cross_entropy")
+        XCTAssertNil(metadata["targets"])
         XCTAssertEqual(metadata["precision"], "float64")
         XCTAssertEqual(metadata["inputs"], "4")
         XCTAssertEqual(metadata["features"], #"["sepal_length","sepal_width","petal_length","petal_width"]"#)

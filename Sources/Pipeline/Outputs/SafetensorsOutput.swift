@@ -83,30 +83,35 @@ public struct SafetensorsOutput: OutputStage, StagePlugin {
         return out
     }
 
-    /// `__metadata__`: what applying the weights needs besides them, each value a string (the
-    /// format allows nothing else), structured ones as compact JSON.
+    /// `__metadata__`: what applying the weights needs besides them, from the same `TrainedModel`
+    /// model.json is written from, each value a string (the format allows nothing else),
+    /// structured ones as compact JSON.
     static func metadata(_ report: RunReport) -> [(String, String)] {
-        let data = report.data
+        let model = TrainedModel(report)
+        let network = report.network
+        func list(_ names: [String]) -> String { JSON.array(names.map(JSON.string)).compactText() }
         var members: [(String, String)] = [
             // safetensors' own convention for a PyTorch state_dict.
             ("format", "pt"),
             ("software", "bp-pipeline \(report.version)"),
-            ("precision", report.definition.training.precision.rawValue),
-            ("inputs", String(report.network.inputCount)),
-            ("activations", JSON.array(report.network.layers.map { activationJSON($0.activation) }).compactText()),
-            ("features", JSON.array(data.featureNames.map(JSON.string)).compactText()),
+            ("task", model.task.rawValue),
+            ("precision", model.precision.rawValue),
+            ("inputs", String(model.inputs)),
+            ("activations", JSON.array(network.layers.map { activationJSON($0.activation) }).compactText()),
+            ("features", list(model.features)),
         ]
-        if let sequential = pytorchSequential(report.network) { members.append(("pytorch", sequential)) }
-        if let classes = data.task.classNames {
-            members.append(("classes", JSON.array(classes.map(JSON.string)).compactText()))
-        }
-        if let normalization = data.normalization {
+        if let sequential = pytorchSequential(network) { members.append(("pytorch", sequential)) }
+        if let classes = model.classes { members.append(("classes", list(classes))) }
+        if let label = model.label { members.append(("label", label)) }
+        if let targets = model.targets { members.append(("targets", list(targets))) }
+        if let normalization = model.normalization {
             members.append(("normalization", JSON.object([
                 ("method", .string(normalization.method.rawValue)),
                 ("shift", .numbers(normalization.shift)),
                 ("scale", .numbers(normalization.scale)),
             ]).compactText()))
         }
+        if let loss = model.loss { members.append(("loss", loss.name)) }
         return members
     }
 
