@@ -146,6 +146,37 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(metadata["precision"], "float32")
     }
 
+    /// Regression and a single sigmoid unit: the task, the targets, no classes or normalisation,
+    /// and a linear output as nn.Identity.
+    func testRegressionAndBinaryMetadata() throws {
+        let cases: [(data: String, head: String, loss: String, expected: [String: String])] = [
+            ("{type: synthetic, dataset: sine, samples: 20}", "{units: 1, activation: linear}", "mse",
+             ["task": "regression", "targets": #"["y"]"#, "features": #"["x"]"#, "loss": "mse",
+              "pytorch": "nn.Sequential(nn.Linear(1, 4), nn.Tanh(), nn.Linear(4, 1), nn.Identity())"]),
+            ("{type: synthetic, dataset: xor, samples: 20}", "{units: 1, activation: sigmoid}", "binary_cross_entropy",
+             ["task": "binary", "classes": #"["negative","positive"]"#, "features": #"["x1","x2"]"#, "loss": "binary_cross_entropy",
+              "pytorch": "nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())"]),
+        ]
+        for (index, item) in cases.enumerated() {
+            let spec = temporary.appendingPathComponent("case\(index).yaml")
+            try """
+            seed: 1
+            data: \(item.data)
+            network: {inputs: \(item.data.contains("sine") ? 1 : 2), layers: [{units: 4, activation: tanh}, \(item.head)]}
+            loss: \(item.loss)
+            learning_rate: {type: constant, value: 0.1}
+            training: {epochs: 2}
+            outputs: [{type: safetensors}]
+            """.write(to: spec, atomically: true, encoding: .utf8)
+            let out = temporary.appendingPathComponent("case\(index)").path
+            _ = try Engine.run(try Engine.prepare(try Engine.load(RunRequest(specPath: spec.path, outputDirectory: out))))
+            let metadata = try XCTUnwrap(try parse(out + "/model.safetensors").header["__metadata__"] as? [String: String])
+            for (key, value) in item.expected { XCTAssertEqual(metadata[key], value, "\(item.data) \(key)") }
+            let absent = item.data.contains("sine") ? ["classes", "label", "normalization"] : ["targets", "label", "normalization"]
+            for key in absent { XCTAssertNil(metadata[key], "\(item.data) \(key)") }
+        }
+    }
+
     /// A reader independent of this code base: numpy parses the header and maps each tensor with
     /// np.frombuffer, normalises raw iris rows with the metadata's shift and scale, and applies
     /// the layers; with torch importable, load_state_dict(strict=True) into the Sequential the
