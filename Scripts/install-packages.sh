@@ -12,6 +12,7 @@ packages=(
   fonts-dejavu-core    # chart text (DejaVu Sans through fontconfig)
   dataset-fashion-mnist  # /usr/share/datasets/fashion-mnist for Pipelines/fashion-mnist.yaml
   python3-jsonschema   # tests only: a draft-07 validator for `bp-pipeline schema` (pulls in python3)
+  python3-numpy        # tests only: an independent reader of model.safetensors (SafetensorsTests)
 )
 missing=()
 for p in "${packages[@]}"; do

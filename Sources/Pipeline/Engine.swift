@@ -79,6 +79,8 @@ public enum Engine {
                                maximumMemory: Int = MemoryEstimate.defaultLimit) throws -> PreparedRun {
         try OutputFolder.check(definition.outputDirectory, runFiles: definition.runFiles)
         let network = definition.network
+        // from_model files are read and their shapes checked before the data.
+        let starts = try specErrors { try network.starts() }
         let outputs = network.layers.last?.units ?? 0
         var shape = (samples: 0, features: network.inputs, targets: outputs)
         if let estimating = definition.data as? any DataShapeEstimating, let known = try estimating.estimatedShape() {
@@ -97,7 +99,7 @@ public enum Engine {
                                     targets: data.training.targetCount, batchSize: definition.training.batchSize)
             .check(limit: maximumMemory, definition: definition)
         var generator = SeededGenerator(seed: definition.seed)
-        let built = network.build(using: &generator)
+        let built = network.build(using: &generator, starts: starts)
         return PreparedRun(definition: definition, data: data, network: built, generator: generator)
     }
 

@@ -8,7 +8,8 @@ public struct LayerDefinition {
     public let activationName: String
     public let weights: [[Double]]?
     public let bias: [Double]?
-    public let initializer: (any Initializer)?
+    /// The layer's own `init`; nil: the network's.
+    public let initializer: LayerStart?
     public let trainable: Bool
     public let trainBias: Bool
     /// The layer's mapping and its `units` value, for errors found later (shape checks).
@@ -20,25 +21,67 @@ public struct LayerDefinition {
 public struct NetworkDefinition {
     public let inputs: Int
     public let inputsNode: SpecNode
-    public let initializer: any Initializer
+    public let initializer: LayerStart
     public let layers: [LayerDefinition]
 
-    /// Builds the network: explicit `weights`/`bias` win, else the layer's or the network's
-    /// initialiser draws the weights from `generator` (layer by layer) and biases start at zero.
-    public func build(using generator: inout SeededGenerator) -> Network {
+    /// Where each layer's starting values come from, with `from_model` files read (each once)
+    /// and every loaded shape checked: a missing file exits 66, a malformed one 65, a shape that
+    /// does not fit is a SpecError at the init's `path`. Engine.prepare calls it before the data
+    /// is read, so a wrong model fails before a long load.
+    public func starts() throws -> [ResolvedStart] {
+        var models: [String: TrainedModel] = [:]
+        func model(_ source: FromModel) throws -> TrainedModel {
+            if let known = models[source.resolvedPath] { return known }
+            let loaded = try source.load()
+            models[source.resolvedPath] = loaded
+            return loaded
+        }
+        if case .fromModel(let source) = initializer {
+            try source.checkCovers(layerCount: layers.count, in: try model(source))
+        }
+        var fanIn = inputs
+        var starts: [ResolvedStart] = []
+        for (index, layer) in layers.enumerated() {
+            switch layer.initializer ?? initializer {
+            case .drawn(let initializer):
+                starts.append(.drawn(initializer))
+            case .fromModel(let source):
+                starts.append(.loaded(try source.values(of: try model(source), forLayer: index + 1, fanIn: fanIn, units: layer.units)))
+            }
+            fanIn = layer.units
+        }
+        return starts
+    }
+
+    /// A layer's start with its model read: drawn weights, or a trained layer's values.
+    public enum ResolvedStart: Sendable {
+        case drawn(any Initializer)
+        case loaded(TrainedModel.Layer)
+    }
+
+    /// Builds the network from `starts` (one per layer, from `starts()`): explicit `weights`/`bias`
+    /// win, else a loaded layer gives them, else the initialiser draws the weights from
+    /// `generator` (layer by layer; a loaded layer draws nothing) and biases start at zero.
+    public func build(using generator: inout SeededGenerator, starts: [ResolvedStart]) -> Network {
+        precondition(starts.count == layers.count, "one start per layer")
         var fanIn = inputs
         var built: [DenseLayer] = []
         for (index, layer) in layers.enumerated() {
+            var loadedBias: [Double]?
             let weights: Matrix
-            if let explicit = layer.weights {
+            switch (layer.weights, starts[index]) {
+            case (let explicit?, let start):
+                if case .loaded(let values) = start { loadedBias = values.bias }
                 weights = Matrix(explicit)
-            } else {
-                let initializer = layer.initializer ?? self.initializer
+            case (nil, .loaded(let values)):
+                loadedBias = values.bias
+                weights = values.weights
+            case (nil, .drawn(let initializer)):
                 weights = Matrix(rows: fanIn, columns: layer.units,
                                  storage: initializer.weights(fanIn: fanIn, fanOut: layer.units, using: &generator))
             }
             built.append(DenseLayer(index: index + 1, weights: weights,
-                                    bias: layer.bias ?? Array(repeating: 0, count: layer.units),
+                                    bias: layer.bias ?? loadedBias ?? Array(repeating: 0, count: layer.units),
                                     activation: layer.activation,
                                     trainWeights: layer.trainable, trainBias: layer.trainable && layer.trainBias))
             fanIn = layer.units
@@ -55,7 +98,7 @@ extension PipelineDefinition {
         let inputs = try inputsNode.int("inputs")
         guard inputs >= 1 else { throw SpecError("'inputs' must be at least 1, found \(inputs)", at: inputsNode.location) }
         let trainBias = try reader.optional("train_bias").map { try $0.bool("train_bias") } ?? true
-        var initializer: any Initializer = XavierUniform()
+        var initializer = LayerStart.drawn(XavierUniform())
         if let node = reader.optional("init"), !node.isNull {
             initializer = try Registry.initializers.make(from: node, context: context).product
         }
@@ -111,7 +154,7 @@ extension PipelineDefinition {
             throw SpecError("layer \(number) names no activation and the spec has no top-level 'activation'",
                             at: node.location, hint: "add 'activation: sigmoid' to the layer or at the top level")
         }
-        var initializer: (any Initializer)?
+        var initializer: LayerStart?
         if let initNode = reader.optional("init"), !initNode.isNull {
             initializer = try Registry.initializers.make(from: initNode, context: context).product
         }

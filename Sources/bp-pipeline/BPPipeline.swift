@@ -42,7 +42,8 @@ struct BPPipeline: ParsableCommand {
 
 /// Options shared by commands that read a spec.
 struct SpecOptions: ParsableArguments {
-    @Argument(help: "The pipeline spec (YAML).")
+    // Shell completion offers .yaml and .yml files (and folders to descend into).
+    @Argument(help: "The pipeline spec (YAML).", completion: .file(extensions: ["yaml", "yml"]))
     var spec: String
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a spec value before validation, e.g. training.epochs=100 (repeatable).",
@@ -57,7 +58,8 @@ struct SpecOptions: ParsableArguments {
 struct RunOptions: ParsableArguments {
     @OptionGroup var spec: SpecOptions
 
-    @Option(help: ArgumentHelp("Write the outputs here instead of the spec's output_dir.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Write the outputs here instead of the spec's output_dir.", valueName: "DIR"),
+            completion: .directory)
     var out: String?
 
     // `.unconditional`: `--max-memory -1` is read as a (refused) size, not as an option.
@@ -67,7 +69,8 @@ struct RunOptions: ParsableArguments {
     var maxMemory = MemorySize(bytes: MemoryEstimate.defaultLimit)
 
     @Option(help: ArgumentHelp("Continue the interrupted run whose output folder is DIR from its checkpoint, into DIR (same spec and --set options).",
-                               valueName: "DIR"))
+                               valueName: "DIR"),
+            completion: .directory)
     var resume: String?
 
     @Flag(help: "Print nothing but errors.")

@@ -110,7 +110,9 @@ import Testing
         BadKey(keys: "validation: 1.5", message: "'validation' of csv must be strictly between 0 and 1, found 1.5"),
         BadKey(keys: "missing: skip", message: "'missing' of csv must be one of 'error', 'drop_row', 'mean', found 'skip'"),
         BadKey(keys: "task: regression\nlabel: b", message: "'label' names a class column; with task: regression name the target columns with 'targets'"),
-        BadKey(keys: "targets: [b]", message: "'targets' is for task: regression; name the class column with 'label'"),
+        BadKey(keys: "targets: [b]", message: "'targets' of a classification is 'one_hot' or 'single', found a list; name the class column with 'label' (target columns are for task: regression)"),
+        BadKey(keys: "targets: b", message: "'targets' of a classification is 'one_hot' or 'single', found 'b'; name the class column with 'label' (target columns are for task: regression)"),
+        BadKey(keys: "targets: singel", message: "'targets' of a classification is 'one_hot' or 'single', found 'singel'; did you mean 'single'?"),
         BadKey(keys: "label: -1", message: "'label' column index must be 0 or greater, found -1"),
         BadKey(keys: "lable: species", message: "unknown key 'lable' in 'data'; did you mean 'label'?"),
     ]

@@ -81,6 +81,15 @@ final class PluginExampleRunTests: XCTestCase {
                                                   context: SpecContext(directory: folder.path, seed: 1)).product.load()
                 shape = (data.training.featureCount, data.training.targetCount)
             }
+            if entry.kind == .initializer && entry.name == "from_model" {
+                // The model its example names: the 2-3-1 network the spec around it declares.
+                try """
+                    {"inputs": 2, "layers": [
+                      {"units": 3, "activation": "tanh", "weights": [[0.5, -0.25, 1], [0.75, 0.125, -1]], "bias": [0.5, 0, -0.5]},
+                      {"units": 1, "activation": "sigmoid", "weights": [[1], [-1], [0.5]], "bias": [0.25]}],
+                     "features": ["x1", "x2"]}
+                    """.write(to: folder.appendingPathComponent("model.json"), atomically: true, encoding: .utf8)
+            }
             let specPath = folder.appendingPathComponent("spec.yaml").path
             try Self.spec(entry, inputs: shape.inputs, outputs: shape.outputs).write(toFile: specPath, atomically: true, encoding: .utf8)
             let out = folder.appendingPathComponent("out").path
@@ -112,6 +121,13 @@ final class PluginExampleRunTests: XCTestCase {
                 let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
                 XCTAssertEqual(rows.count, 3, "header and 2 epochs")
                 XCTAssertTrue(rows.first?.hasPrefix("epoch,loss,lr,") == true)
+            case "safetensors":
+                // The layout itself is SafetensorsTests'; here: the header parses and names layer 1.
+                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+                let length = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+                XCTAssertEqual(length % 8, 0, entry.name)
+                let header = try JSONReader.parse(Array(bytes[8..<min(bytes.count, 8 + length)])) as? [String: Any]
+                XCTAssertNotNil(header?["0.weight"], entry.name)
             default:
                 XCTFail("\(entry.name) writes \(path), a kind this test does not check")
             }

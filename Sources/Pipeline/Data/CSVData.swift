@@ -38,8 +38,8 @@ public struct CSVData: DataStage, StagePlugin {
     static let label = Parameter<SpecNode?>.optional("label", shown: "the last column", type: "column",
                                                      "classification: the class column, by name or 0-based index; classes are sorted, targets one-hot")
     static let task = Parameter("task", default: "classification", choices: ["classification", "regression"], "the learning task")
-    static let targets = Parameter<SpecNode?>.optional("targets", shown: "none", type: "list of columns",
-                                                       "regression (required there): the target columns, by name or 0-based index")
+    static let targets = Parameter<SpecNode?>.optional("targets", shown: "none; one_hot for classification", type: "list of columns",
+                                                       "regression (required there): the target columns, by name or 0-based index; classification: one_hot (one output per class) or single (two classes, one 0/1 output for a sigmoid unit: the second class is 1)")
     static let features = Parameter<SpecNode?>.optional("features", shown: "every other named column", type: "list of columns",
                                                         "the input columns, in this order (by default not the label/targets nor a column with an empty header name)")
     static let header = Parameter("header", default: true, "the first row names the columns")
@@ -55,6 +55,8 @@ public struct CSVData: DataStage, StagePlugin {
     /// nil for regression.
     let label: Column?
     let targets: [Column]
+    /// `targets: single` (classification): the node, for the error when the label has more than two classes.
+    let singleTarget: SpecNode?
     let features: [Column]?
     let missing: Missing
     let options: DataOptions
@@ -81,10 +83,9 @@ public struct CSVData: DataStage, StagePlugin {
             }
             targets = try Self.columns(targetsNode, "targets")
             label = nil
+            singleTarget = nil
         } else {
-            if let targetsNode {
-                throw SpecError("'targets' is for task: regression; name the class column with 'label'", at: targetsNode.location)
-            }
+            singleTarget = try targetsNode.flatMap(Self.classTargets)
             label = try labelNode.map { try Self.column($0, "label") } ?? .last
             targets = []
         }
@@ -109,9 +110,12 @@ public struct CSVData: DataStage, StagePlugin {
                                      budget: "\(MemoryEstimate.format(left)) left of \(MemoryEstimate.format(budget)) after the training file")
         }
         let task: LearningTask = training.classes.map { .classification(classes: $0) } ?? .regression
-        return try options.assemble(request, training: training.dataset, test: test?.dataset, task: task,
-                                    featureNames: training.featureNames, source: path,
-                                    imputeMissing: missing == .mean)
+        var loaded = try options.assemble(request, training: training.dataset, test: test?.dataset, task: task,
+                                          featureNames: training.featureNames, source: path,
+                                          imputeMissing: missing == .mean)
+        loaded.targetNames = training.targetNames
+        loaded.labelName = training.labelName
+        return loaded
     }
 
     private static func readDelimiter(_ arguments: PluginArguments) throws -> UInt8 {
@@ -124,6 +128,21 @@ public struct CSVData: DataStage, StagePlugin {
                             at: node.location)
         }
         return bytes[0]
+    }
+
+    /// `targets` of a classification: `one_hot` (nil) or `single` (its node).
+    private static func classTargets(_ node: SpecNode) throws -> SpecNode? {
+        let choices = ["one_hot", "single"]
+        guard case .scalar(let word, _) = node.value, !node.isNull, choices.contains(word) else {
+            var message = "'targets' of a classification is 'one_hot' or 'single', found \(node.foundDescription)"
+            if case .scalar(let word, _) = node.value, let hint = didYouMean(word, among: choices) {
+                message += "; \(hint)"
+            } else {
+                message += "; name the class column with 'label' (target columns are for task: regression)"
+            }
+            throw SpecError(message, at: node.location)
+        }
+        return word == "single" ? node : nil
     }
 
     private static func column(_ node: SpecNode, _ key: String) throws -> Column {
@@ -150,6 +169,10 @@ struct CSVTable {
     /// Sorted class names (classification), nil for regression.
     var classes: [String]?
     var featureNames: [String]
+    /// Regression: the target columns' names (header names, or "column N").
+    var targetNames: [String]
+    /// Classification with a header: the label column's name.
+    var labelName: String?
     /// How the columns were found, so a test file is read the same way: names when the file has a header.
     var featureColumns: [CSVData.Column]
     var labelColumn: CSVData.Column?
@@ -342,8 +365,18 @@ struct CSVTable {
             }
             let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
             let remap = classOrder.map { position[$0] ?? 0 }
-            targets = Matrix(rows: rows, columns: order.count)
-            for (r, label) in labels.enumerated() { targets[r, remap[label]] = 1 }
+            if let single = plan.singleTarget {
+                guard order.count == 2 else {
+                    throw SpecError("'targets: single' needs exactly two classes, but the label \(describe(labelIndex)) of \(path) has \(order.count) (\(boundedList(order))); use targets: one_hot with one output unit per class",
+                                    at: single.location)
+                }
+                // One column: 1 for the second class in sorted order, 0 for the first.
+                targets = Matrix(rows: rows, columns: 1)
+                for (r, label) in labels.enumerated() { targets[r, 0] = Double(remap[label]) }
+            } else {
+                targets = Matrix(rows: rows, columns: order.count)
+                for (r, label) in labels.enumerated() { targets[r, remap[label]] = 1 }
+            }
             classes = order
         } else {
             targets = Matrix(rows: rows, columns: targetIndices.count, storage: values)
@@ -352,6 +385,8 @@ struct CSVTable {
         return CSVTable(dataset: Dataset(inputs: Matrix(rows: rows, columns: featureIndices.count, storage: inputs), targets: targets),
                         classes: classes,
                         featureNames: featureIndices.map { names[$0] },
+                        targetNames: targetIndices.map { names[$0] },
+                        labelName: header ? labelIndex.map { names[$0] } : nil,
                         featureColumns: featureIndices.map(columnRef),
                         labelColumn: labelIndex.map(columnRef),
                         targetColumns: targetIndices.map(columnRef))

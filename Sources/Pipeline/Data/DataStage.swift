@@ -24,6 +24,11 @@ public struct LoadedData: Sendable {
     /// The input scaling fitted on the training part and already applied to every part; nil when
     /// the inputs are used as read. `model.json` saves it so new raw data can be scaled the same way.
     public var normalization: Normalization?
+    /// Regression: one name per target column (empty when the data does not name them); model.json saves them.
+    public var targetNames: [String] = []
+    /// Classification from a file with a header: the class column's name; model.json saves it so
+    /// `evaluate` finds the labels of new data.
+    public var labelName: String?
 
     public init(training: Dataset, validation: Dataset? = nil, test: Dataset? = nil,
                 task: LearningTask, featureNames: [String], source: String) {

@@ -70,9 +70,11 @@ public struct SyntheticData: DataStage, StagePlugin {
             return Self.generate(shape, samples: count, noise: noise, oneHot: oneHot, using: &testGenerator)
         }
         let task: LearningTask = shape == .sine ? .regression : .classification(classes: ["negative", "positive"])
-        return try options.assemble(request, training: training, test: test, task: task,
-                                    featureNames: shape == .sine ? ["x"] : ["x1", "x2"],
-                                    source: "synthetic \(shape.rawValue)")
+        var loaded = try options.assemble(request, training: training, test: test, task: task,
+                                          featureNames: shape == .sine ? ["x"] : ["x1", "x2"],
+                                          source: "synthetic \(shape.rawValue)")
+        if shape == .sine { loaded.targetNames = ["y"] }
+        return loaded
     }
 
     /// `samples` points of `shape`: inputs (samples, 2) — (samples, 1) for sine — and targets.

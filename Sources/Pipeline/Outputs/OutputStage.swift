@@ -71,6 +71,7 @@ extension Registry {
         Plugin(MetricsOutput.self),
         Plugin(HistoryOutput.self),
         Plugin(ModelOutput.self),
+        Plugin(SafetensorsOutput.self),
     ])
 }
 
