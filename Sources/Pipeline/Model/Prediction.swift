@@ -36,16 +36,23 @@ public enum Prediction {
         let input = try ModelInput(path: dataPath, features: model.features, format: format, scale: scale)
         let network = model.network()
         let classes = model.classes ?? []
-        try sink(header(model).map(csvField).joined(separator: ",") + "\n")
+        // The header goes out with the first chunk, so a fault in the first 4,096 rows prints
+        // nothing at all on stdout (later faults follow the chunks already written; --out FILE
+        // is all or nothing).
+        var pending = header(model).map(csvField).joined(separator: ",") + "\n"
         var chunk = Matrix(rows: 0, columns: 0)
         while true {
             let count = try input.next(into: &chunk, capacity: chunkRows)
-            if count == 0 { return }
+            if count == 0 {
+                if !pending.isEmpty { try sink(pending) }
+                return
+            }
             var inputs = count == chunk.rows ? chunk : Matrix(rows: count, columns: chunk.columns, storage: Array(chunk.storage[0..<(count * chunk.columns)]))
             model.normalization?.apply(to: &inputs)
             let outputs = network.predict(inputs, chunk: chunkRows)
-            var text = ""
-            text.reserveCapacity(count * outputs.columns * 20)
+            var text = pending
+            pending = ""
+            text.reserveCapacity(text.utf8.count + count * outputs.columns * 20)
             for r in 0..<count {
                 let row = outputs.row(r)
                 switch model.task {
