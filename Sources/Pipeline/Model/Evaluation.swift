@@ -123,17 +123,7 @@ public struct Evaluation {
         guard let format = ModelInput.Format(rawValue: request.format) else {
             throw PipelineError(.usage, "bp-pipeline: error: --format must be auto, csv or idx, found '\(request.format)'")
         }
-        let isIDX: Bool
-        switch format {
-        case .idx: isIDX = true
-        case .csv: isIDX = false
-        case .auto:
-            let sniff = try DataFile(path: request.dataPath, maximumBytes: 4)
-            var head = [UInt8](repeating: 0, count: 3)
-            let got = try head.withUnsafeMutableBytes { try sniff.readFully(into: $0) }
-            isIDX = got == 3 && head == [0, 0, 8]
-        }
-        var dataset = isIDX ? try readIDX(request, model: model) : try readCSV(request, model: model)
+        var dataset = try ModelInput.isIDX(path: request.dataPath, format: format) ? try readIDX(request, model: model) : try readCSV(request, model: model)
         if model.task == .binary {
             // One 0/1 target column: class 1 is output ≥ 0.5, as the model was trained.
             dataset.targets = Matrix(rows: dataset.count, columns: 1, storage: (0..<dataset.count).map { dataset.targets[$0, 1] })

@@ -1,4 +1,5 @@
 import BackpropCore
+@preconcurrency import Glibc
 import PipelineSpec
 
 /// Raw feature rows for a trained model, read from a CSV file (the model's feature columns, found
@@ -19,18 +20,11 @@ final class ModelInput {
     private(set) var rows: [Int] = []
     private var imagesRead = 0
 
-    /// Opens `path` for `model`'s features. `format` auto reads a file whose (decompressed) data
-    /// starts with the IDX magic 00 00 08 as IDX, anything else as CSV.
+    /// Opens `path` for `model`'s features, as IDX or CSV (see `isIDX`).
     init(path: String, features: [String], format: Format, scale: Double) throws {
         self.path = path
         width = features.count
-        var kind = format
-        if kind == .auto {
-            let sniff = try DataFile(path: path, maximumBytes: 4)
-            var head = [UInt8](repeating: 0, count: 3)
-            let got = try head.withUnsafeMutableBytes { try sniff.readFully(into: $0) }
-            kind = got == 3 && head == [0, 0, 8] ? .idx : .csv
-        }
+        let kind: Format = try Self.isIDX(path: path, format: format) ? .idx : .csv
         // An IDX stream holds at most the largest declared size the header reader accepts, so a
         // pipe that never ends stops there; CSV rows are streamed, so a CSV file may be of any length.
         file = try DataFile(path: path, maximumBytes: kind == .idx ? IDXReader.maximumElements + 1024 : Int.max)
@@ -48,10 +42,29 @@ final class ModelInput {
         }
     }
 
+    /// Whether `path` is read as IDX: `format` idx, or auto and a regular file whose
+    /// (decompressed) data starts with the IDX magic 00 00 08. A pipe is not sniffed (its
+    /// first bytes could not be read again): it is CSV unless `format` says idx.
+    static func isIDX(path: String, format: Format) throws -> Bool {
+        switch format {
+        case .idx: return true
+        case .csv: return false
+        case .auto:
+            // stat, not open: opening a named pipe to look would let its writer start too early.
+            var info = stat()
+            if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG { return false }
+            let sniff = try DataFile(path: path, maximumBytes: 4)
+            var head = [UInt8](repeating: 0, count: 3)
+            let got = try head.withUnsafeMutableBytes { try sniff.readFully(into: $0) }
+            return got == 3 && head == [0, 0, 8]
+        }
+    }
+
     /// Reads the header and finds every feature column by name.
     private static func openCSV(_ file: DataFile, path: String, features: [String]) throws
         -> (reader: CSVReader, columns: [Int], names: [String], fields: Int) {
-        let reader = CSVReader(file: file, delimiter: UInt8(ascii: ","))
+        // 64 KiB reads: a pipe's rows are predicted once that much has arrived, not 1 MiB.
+        let reader = CSVReader(file: file, delimiter: UInt8(ascii: ","), chunkSize: 1 << 16)
         guard try reader.next() else { throw PipelineError.data("the file is empty", path: path) }
         let names = (0..<reader.fieldCount).map(reader.text)
         let headerLine = reader.line
