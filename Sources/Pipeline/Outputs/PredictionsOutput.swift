@@ -14,8 +14,7 @@ public struct PredictionsOutput: OutputStage, StagePlugin {
 
     static let file = ChartOptions.file(default: "predictions.png")
     static let height = ChartOptions.height(default: 560)
-    static let part = Parameter("part", default: "auto", choices: ["auto", "test", "validation", "training"],
-                                "the data part drawn; auto: test, else validation, else training")
+    static let part = ChartPart.parameter("drawn")
 
     public let file: String
     let options: ChartOptions
@@ -35,23 +34,14 @@ public struct PredictionsOutput: OutputStage, StagePlugin {
         guard data.task == .regression else {
             throw SpecError("predictions needs regression data; this data has classes (use confusion_matrix)", at: node.location)
         }
-        let missing = (part == "test" && data.test == nil) ? "test"
-            : (part == "validation" && data.validation == nil && definition.training.validationFraction == nil) ? "validation" : nil
-        if let missing {
+        if let missing = ChartPart.missing(part, definition, data) {
             throw SpecError("predictions asks for the \(missing) part, but the data has none", at: node.location)
         }
     }
 
     public func write(_ report: RunReport, to path: String) throws {
         let data = report.data
-        let chosen: (Dataset, String)
-        switch part {
-        case "test": chosen = (data.test ?? data.training, "test")
-        case "validation": chosen = (data.validation ?? data.training, "validation")
-        case "training": chosen = (data.training, "training")
-        default:
-            chosen = data.test.map { ($0, "test") } ?? data.validation.map { ($0, "validation") } ?? (data.training, "training")
-        }
+        let chosen = ChartPart.choose(part, data)
         let names = data.targetNames.count == chosen.0.targetCount ? data.targetNames : TrainedModel.defaultTargetNames(chosen.0.targetCount)
         let chart = Self.chart(title: options.title(for: report), names: names, dataset: chosen.0, network: report.network,
                                part: chosen.1)
