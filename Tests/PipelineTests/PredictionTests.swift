@@ -128,6 +128,30 @@ import Testing
         #expect(try predict(try TrainedModel.load(path: model), images + ".gz", scale: 1) == rows)
     }
 
+    /// evaluate on IDX images with an IDX label file. With scale 1, net = (p0 − 0.5, 0.5 − p0):
+    /// class 0 exactly when the first pixel is above 0.5. First pixels 0, 1, 2, 0 are predicted
+    /// 1, 0, 0, 1 against labels 1, 0, 1, 0: one of each (true, predicted) pair, accuracy 0.5.
+    @Test func evaluateIDXWithLabels() throws {
+        let scratch = try DataScratch()
+        let model = try scratch.write("m.json", """
+            {"format": 2, "task": "classification", "inputs": 4,
+             "layers": [{"units": 2, "activation": "softmax", "weights": [[1, -1], [0, 0], [0, 0], [0, 0]], "bias": [-0.5, 0.5]}],
+             "features": ["r0c0", "r0c1", "r1c0", "r1c1"], "classes": ["zero", "one"], "loss": "cross_entropy", "precision": "float64"}
+            """)
+        let images = try scratch.write("images.idx", bytes: idxBytes([4, 2, 2], [0, 9, 9, 9, 1, 0, 0, 0, 2, 5, 5, 5, 0, 0, 0, 0]))
+        let labels = try scratch.write("labels.idx", bytes: idxBytes([4], [1, 0, 1, 0]))
+        let evaluation = try Evaluation(Evaluation.Request(modelPath: model, dataPath: images, labelsPath: labels, scale: 1))
+        #expect(evaluation.evaluation.confusion == [[1, 1], [1, 1]])
+        #expect(evaluation.evaluation.accuracy == 0.5)
+        #expect(evaluation.chart.file == "confusion_matrix.png")
+        let bad = try scratch.write("bad.idx", bytes: idxBytes([4], [1, 0, 2, 0]))
+        let error = try #require(throws: PipelineError.self) {
+            try Evaluation(Evaluation.Request(modelPath: model, dataPath: images, labelsPath: bad, scale: 1))
+        }
+        #expect(error.description == "\(bad): error: label 2 of sample 3 is out of range: the model has 2 classes (0 to 1)")
+        #expect(error.exitCode == .dataError)
+    }
+
     /// Binary (one sigmoid unit): the class name, then the probability of class 1.
     @Test func binaryHeader() throws {
         let scratch = try DataScratch()

@@ -144,6 +144,7 @@ public struct Evaluation {
             }
             fixed.classes = classes
             fixed.labelColumn = .name(label)
+            fixed.classOrigin = "the model"
         } else {
             guard let targets = request.targets ?? model.targets else {
                 throw PipelineError(.usage, "\(request.modelPath): error: the model does not name its target columns (it was written before format 2); give --targets A,B,...")
