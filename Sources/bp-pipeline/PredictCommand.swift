@@ -13,7 +13,7 @@ struct ModelDataOptions: ParsableArguments {
     var format = "auto"
 
     // `.unconditional`: `--scale -1` is read as the (refused) number, not as an option.
-    @Option(parsing: .unconditional, help: ArgumentHelp("IDX only: inputs are pixel / SCALE, as the idx data's 'scale' key (default 255).", valueName: "SCALE"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("IDX only: inputs are pixel / SCALE, as the idx data's 'scale' key.", valueName: "SCALE"))
     var scale = 255.0
 
     func validate() throws {
