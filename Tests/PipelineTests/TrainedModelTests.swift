@@ -144,6 +144,8 @@ import Testing
          "{f}:2:19: error: layers[0].weights[1]: expected 1 numbers (one per unit), found 2"),
         ("{\"inputs\": 1, \"layers\": [{\"units\": 1, \"activation\": \"sigmoid\", \"weights\": [[\"x\"]], \"bias\": [0]}]}", .dataError,
          "{f}:1:77: error: layers[0].weights[0][0]: expected a number, found a string"),
+        ("{\"inputs\": 1, \"layers\": [{\"units\": 1000000000000000, \"activation\": \"sigmoid\", \"weights\": [[1]], \"bias\": [0]}]}", .dataError,
+         "{f}:1:91: error: layers[0].weights[0]: expected 1000000000000000 numbers (one per unit), found 1"),
         ("{\"inputs\": 1, \"layers\": [{\"units\": 1, \"activation\": \"sigmoid\", \"weights\": [[1e999]], \"bias\": [0]}]}", .dataError,
          "{f}:1:77: error: not valid JSON: the number 1e999 is out of range for a double"),
     ])
