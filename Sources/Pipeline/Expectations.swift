@@ -52,6 +52,9 @@ public enum ExpectMetric: Sendable, Equatable {
     /// grad_norm_1 / grad_norm_L of the last epoch, or of epoch 1: below 1 the first layer
     /// learns more slowly than the last (the seed's vanishing gradient), far below, hardly at all.
     case gradientNormRatio, gradientNormRatioEpoch1
+    /// Regression: `mse`, `rmse`, `mae` or `r2` (RegressionMetrics) of the part `train`, `val` or
+    /// `test`, with the final parameters, as metrics.json records them.
+    case regression(part: String, measure: String)
 
     /// The names in the order the README lists them; `grad_norm_l` and `grad_mean_abs_l` stand
     /// for one name per layer.
@@ -61,7 +64,14 @@ public enum ExpectMetric: Sendable, Equatable {
         ("train_accuracy", .trainAccuracy), ("val_loss", .validationLoss), ("val_accuracy", .validationAccuracy),
         ("test_loss", .testLoss), ("test_accuracy", .testAccuracy), ("train_seconds", .trainingSeconds),
         ("grad_norm_ratio", .gradientNormRatio), ("grad_norm_ratio_epoch1", .gradientNormRatioEpoch1),
-    ]
+    ] + ["train", "val", "test"].flatMap { part in
+        ["r2", "rmse", "mae", "mse"].map { ("\(part)_\($0)", ExpectMetric.regression(part: part, measure: $0)) }
+    }
+
+    var isRegression: Bool {
+        if case .regression = self { return true }
+        return false
+    }
 
     public var name: String {
         switch self {
@@ -116,6 +126,8 @@ public enum ExpectMetric: Sendable, Equatable {
         case .gradientMeanAbs(let layer): return lastNorms(\.gradientMeanAbs, layer)
         case .gradientNormRatio: return ratio(outcome.history.last)
         case .gradientNormRatioEpoch1: return ratio(outcome.history.first)
+        case .regression(let part, let measure):
+            return report.regressionMetrics.first { $0.prefix == part }?.metrics.value(measure)
         }
     }
 }
@@ -219,7 +231,7 @@ extension Expectation {
 
     static func checkAvailable(_ metric: ExpectMetric, facts: SpecFacts, at node: SpecNode) throws {
         switch metric {
-        case .validationLoss, .validationAccuracy:
+        case .validationLoss, .validationAccuracy, .regression(part: "val", measure: _):
             guard facts.hasValidation else {
                 throw node.error("\(metric.name) needs a validation part, and this spec holds out none",
                                  hint: "add 'validation: 0.2' to data or training")
@@ -250,6 +262,13 @@ extension Expectation {
             let metric = expectation.metric
             if [.trainAccuracy, .validationAccuracy, .testAccuracy].contains(metric) && data.task.classNames == nil {
                 throw expectation.node.error("\(metric.name) is measured for classification only, and this data has no classes (its targets are numbers)")
+            }
+            if metric.isRegression && data.task != .regression {
+                throw expectation.node.error("\(metric.name) is measured for regression only, and this data is classification (it has classes)")
+            }
+            if case .regression(part: "test", measure: _) = metric, data.test == nil {
+                throw expectation.node.error("\(metric.name) needs a test part, and the data has none",
+                                             hint: "give the data stage a 'test' part")
             }
             if [.testLoss, .testAccuracy].contains(metric) && data.test == nil {
                 throw expectation.node.error("\(metric.name) needs a test part, and the data has none",

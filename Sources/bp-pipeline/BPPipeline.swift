@@ -13,6 +13,8 @@ struct BPPipeline: ParsableCommand {
               bp-pipeline validate SPEC [the options of a run]
               bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL] [--threads N]
               bp-pipeline explain SPEC --weight L:J,K [--epoch E] [--format text|markdown|latex]
+              bp-pipeline predict MODEL DATA [--out FILE] [--format auto|csv|idx] [--scale S]
+              bp-pipeline evaluate MODEL DATA [--labels FILE] [--label COLUMN] [--out DIR] [--max-memory SIZE]
               bp-pipeline plugins
               bp-pipeline schema
             """,
@@ -21,7 +23,7 @@ struct BPPipeline: ParsableCommand {
             + "65 invalid data, 66 missing or unreadable input, 73 output cannot be written, "
             + "130/143 interrupted by SIGINT/SIGTERM.",
         version: Engine.version,
-        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self, ExplainWeight.self, Schema.self],
+        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self, ExplainWeight.self, Schema.self, Predict.self, Evaluate.self],
         defaultSubcommand: Run.self)
 
     /// A misspelt command would otherwise be read as the spec of the default `run` command

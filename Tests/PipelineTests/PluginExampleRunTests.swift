@@ -55,12 +55,15 @@ final class PluginExampleRunTests: XCTestCase {
         func part(_ kind: StageKind, _ fallback: String) -> String { entry.kind == kind ? example : fallback }
         let softmaxHead = (entry.kind == .loss && entry.name == "cross_entropy") || (entry.kind == .activation && entry.name == "softmax")
         let head = entry.kind == .activation && entry.name == "softmax" ? PluginParameterTests.indent(example, by: 6) : "      activation: \(softmaxHead ? "softmax" : "sigmoid")"
-        var lines = ["name: \(entry.name)-example", "seed: 1", part(.data, softmaxHead ? Self.xorOneHot : Self.xor),
+        // The predictions chart draws regression outputs: XOR's targets read as numbers, a linear head and mse.
+        let regression = entry.kind == .output && entry.name == "predictions"
+        let data = regression ? Self.xor.replacingOccurrences(of: "type: inline", with: "type: inline\n  task: regression") : Self.xor
+        var lines = ["name: \(entry.name)-example", "seed: 1", part(.data, softmaxHead ? Self.xorOneHot : data),
                      "network:", "  inputs: \(inputs)"]
         if entry.kind == .initializer { lines.append(PluginParameterTests.indent(example)) }
-        lines += ["  layers:", "    - units: 3", "    - units: \(softmaxHead ? 2 : outputs)", head,
+        lines += ["  layers:", "    - units: 3", "    - units: \(softmaxHead ? 2 : outputs)", regression ? "      activation: linear" : head,
                   softmaxHead || entry.kind != .activation ? "activation: tanh" : example,
-                  part(.loss, softmaxHead ? "loss: cross_entropy" : "loss: binary_cross_entropy"),
+                  part(.loss, softmaxHead ? "loss: cross_entropy" : regression ? "loss: mse" : "loss: binary_cross_entropy"),
                   part(.learningRate, "learning_rate: {type: constant, value: 0.1}"),
                   "training:", "  epochs: 2"]
         if entry.kind == .optimizer { lines.append(PluginParameterTests.indent(example)) }

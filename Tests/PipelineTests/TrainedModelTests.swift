@@ -1,5 +1,6 @@
 import BackpropCore
 import Foundation
+import PipelineSpec
 import Testing
 @testable import Pipeline
 
@@ -88,6 +89,29 @@ import Testing
         #expect(model.classes == ["negative", "positive"])
     }
 
+    /// Every registered activation, as its documented example builds it (leaky_relu with alpha
+    /// 0.1, ...), survives model.json: the same name and parameters, the same outputs bit for bit.
+    @Test func everyActivationRoundTrips() throws {
+        let inputs = Matrix([[0.5, -1.25], [-2, 3], [0, 0]])
+        for plugin in Registry.activations.plugins {
+            let root = try SpecLoader.load(text: plugin.description.example + "\n", path: "example")
+            let activation = try Registry.activations.make(from: try PluginParameterTests.node(at: "activation", in: root),
+                                                           context: SpecContext(directory: ".", seed: 0)).product
+            let network = Network(inputCount: 2, layers: [
+                DenseLayer(index: 1, weights: Matrix([[0.5, -1, 2], [1.5, 0.25, -0.75]]), bias: [0.1, -0.2, 0.3], activation: activation),
+            ])
+            let model = TrainedModel(format: 2, task: .regression, inputs: 2,
+                                     layers: [TrainedModel.Layer(activation: activation, weights: network.layers[0].weights.value, bias: [0.1, -0.2, 0.3])],
+                                     features: ["a", "b"], classes: nil, label: nil, targets: ["x", "y", "z"], normalization: nil,
+                                     loss: MeanSquaredError(), precision: .float64)
+            let loaded = try TrainedModel.decode(Array(model.json.serialized().utf8), path: "m.json")
+            #expect(loaded.layers[0].activation.name == activation.name, "\(plugin.description.name)")
+            #expect(loaded.layers[0].activation.parameters == activation.parameters, "\(plugin.description.name)")
+            #expect(loaded.network().predict(inputs).storage.map(\.bitPattern) == network.predict(inputs).storage.map(\.bitPattern),
+                    "\(plugin.description.name)")
+        }
+    }
+
     /// A format 1 file (what earlier versions wrote: no format, task, targets, loss, precision).
     static let formatOne = """
         {
@@ -144,6 +168,8 @@ import Testing
          "{f}:2:19: error: layers[0].weights[1]: expected 1 numbers (one per unit), found 2"),
         ("{\"inputs\": 1, \"layers\": [{\"units\": 1, \"activation\": \"sigmoid\", \"weights\": [[\"x\"]], \"bias\": [0]}]}", .dataError,
          "{f}:1:77: error: layers[0].weights[0][0]: expected a number, found a string"),
+        ("{\"inputs\": 1, \"layers\": [{\"units\": 1000000000000000, \"activation\": \"sigmoid\", \"weights\": [[1]], \"bias\": [0]}]}", .dataError,
+         "{f}:1:91: error: layers[0].weights[0]: expected 1000000000000000 numbers (one per unit), found 1"),
         ("{\"inputs\": 1, \"layers\": [{\"units\": 1, \"activation\": \"sigmoid\", \"weights\": [[1e999]], \"bias\": [0]}]}", .dataError,
          "{f}:1:77: error: not valid JSON: the number 1e999 is out of range for a double"),
     ])

@@ -177,6 +177,8 @@ struct CSVTable {
     var featureColumns: [CSVData.Column]
     var labelColumn: CSVData.Column?
     var targetColumns: [CSVData.Column]
+    /// Where `classes` came from, for a label that is not one of them ("the training file", "the model").
+    var classOrigin = "the training file"
 
     /// The float64 bytes the samples take (inputs and targets).
     var byteCount: Int {
@@ -322,7 +324,7 @@ struct CSVTable {
                 if let index = classIndex[name] {
                     labels.append(index)
                 } else if let known = fixed?.classes {
-                    throw PipelineError.data("class \(quote(name)) in \(describe(labelIndex)) is not a class of the training file (\(boundedList(known)))",
+                    throw PipelineError.data("class \(quote(name)) in \(describe(labelIndex)) is not a class of \(fixed?.classOrigin ?? "the training file") (\(boundedList(known)))",
                                              path: path, row: reader.line, column: labelIndex + 1)
                 } else {
                     classIndex[name] = classOrder.count

@@ -11,6 +11,8 @@ public struct PartEvaluation: Sendable {
     /// `confusion[true class][predicted class]` = number of samples.
     public let accuracy: Double?
     public let confusion: [[Int]]?
+    /// Regression only: MSE, RMSE, MAE and R² of the outputs against the targets.
+    public var regression: RegressionMetrics? = nil
 }
 
 extension RunReport {
@@ -24,7 +26,11 @@ extension RunReport {
                          loss: any Loss) -> PartEvaluation {
         let loss = network.meanLoss(on: dataset, loss: loss)
         guard let classes = data.task.classNames, dataset.count > 0 else {
-            return PartEvaluation(part: part, samples: dataset.count, loss: loss, accuracy: nil, confusion: nil)
+            var evaluation = PartEvaluation(part: part, samples: dataset.count, loss: loss, accuracy: nil, confusion: nil)
+            if dataset.count > 0 {
+                evaluation.regression = RegressionMetrics(predictions: network.predict(dataset.inputs), targets: dataset.targets)
+            }
+            return evaluation
         }
         let predictions = network.predict(dataset.inputs)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)
@@ -37,6 +43,18 @@ extension RunReport {
         }
         return PartEvaluation(part: part, samples: dataset.count, loss: loss,
                               accuracy: Double(correct) / Double(dataset.count), confusion: confusion)
+    }
+
+    /// Regression only: each part's metrics with the final parameters, by metrics.json prefix
+    /// (`train`, `val`, `test`), in that order; empty for classification.
+    var regressionMetrics: [(prefix: String, metrics: RegressionMetrics)] {
+        guard data.task == .regression else { return [] }
+        let parts: [(String, PartEvaluation?)] = [
+            ("train", evaluate(data.training, part: "training")),
+            ("val", data.validation.map { evaluate($0, part: "validation") }),
+            ("test", testEvaluation),
+        ]
+        return parts.compactMap { prefix, evaluation in evaluation?.regression.map { (prefix, $0) } }
     }
 
     /// metrics.json members that come from the data's parts: test figures, sample counts, class
@@ -61,6 +79,7 @@ extension RunReport {
             }
         }
         if let normalization = data.normalization { members.append(("normalize", .string(normalization.method.rawValue))) }
+        for (prefix, metrics) in regressionMetrics { members += metrics.members(prefix: prefix) }
         return members
     }
 }

@@ -353,8 +353,9 @@ private struct ModelReader {
         guard rows.count == fanIn else {
             throw fault("expected \(fanIn) rows (one per input to the layer), found \(rows.count)", at: weightsNode, "\(`where`).weights")
         }
+        // No capacity reserved from the declared sizes: `units` is only a claim until every row
+        // has been counted, and a claim of 10^15 must be an error, not an allocation.
         var storage: [Double] = []
-        storage.reserveCapacity(fanIn * units)
         for (j, row) in rows.enumerated() {
             storage += try numbers(row, "\(`where`).weights[\(j)]", count: units, what: "one per unit")
         }

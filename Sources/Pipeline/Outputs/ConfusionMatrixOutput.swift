@@ -13,8 +13,7 @@ public struct ConfusionMatrixOutput: OutputStage, StagePlugin {
 
     static let file = ChartOptions.file(default: "confusion_matrix.png")
     static let height = ChartOptions.height(default: 800)
-    static let part = Parameter("part", default: "auto", choices: ["auto", "test", "validation", "training"],
-                                "the data part counted; auto: test, else validation, else training")
+    static let part = ChartPart.parameter("counted")
 
     public let file: String
     let options: ChartOptions
@@ -34,22 +33,14 @@ public struct ConfusionMatrixOutput: OutputStage, StagePlugin {
         guard data.task.classNames != nil else {
             throw SpecError("confusion_matrix needs classification data; this data is a regression task", at: node.location)
         }
-        let missing = (part == "test" && data.test == nil) ? "test" : (part == "validation" && data.validation == nil && definition.training.validationFraction == nil) ? "validation" : nil
-        if let missing {
+        if let missing = ChartPart.missing(part, definition, data) {
             throw SpecError("confusion_matrix asks for the \(missing) part, but the data has none", at: node.location)
         }
     }
 
     public func write(_ report: RunReport, to path: String) throws {
         let data = report.data
-        let chosen: (Dataset, String)
-        switch part {
-        case "test": chosen = (data.test ?? data.training, "test")
-        case "validation": chosen = (data.validation ?? data.training, "validation")
-        case "training": chosen = (data.training, "training")
-        default:
-            chosen = data.test.map { ($0, "test") } ?? data.validation.map { ($0, "validation") } ?? (data.training, "training")
-        }
+        let chosen = ChartPart.choose(part, data)
         let evaluation = chosen.1 == "test" ? (report.testEvaluation ?? report.evaluate(chosen.0, part: "test"))
             : report.evaluate(chosen.0, part: chosen.1)
         let classes = data.task.classNames ?? []

@@ -68,6 +68,7 @@ extension Registry {
         Plugin(GradientHeatmapOutput.self),
         Plugin(DecisionBoundaryOutput.self),
         Plugin(ConfusionMatrixOutput.self),
+        Plugin(PredictionsOutput.self),
         Plugin(MetricsOutput.self),
         Plugin(HistoryOutput.self),
         Plugin(ModelOutput.self),
