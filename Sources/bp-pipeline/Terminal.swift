@@ -125,6 +125,9 @@ enum StopSignal {
 
     static var requested: Bool { received.load(ordering: .relaxed) != 0 }
 
+    /// The signal received (SIGINT or SIGTERM), 0 before any; a sweep forwards it to its runs.
+    static var receivedSignal: Int32 { received.load(ordering: .relaxed) }
+
     /// 130 after SIGINT, 143 after SIGTERM (128 + the signal number).
     static var exitCode: Pipeline.ExitCode {
         received.load(ordering: .relaxed) == SIGTERM ? .terminated : .interrupted
