@@ -107,11 +107,11 @@ public enum SweepFolder {
         _ = unlink(failureFile(of: runFolderName, in: folder))
     }
 
-    /// Reads a JSON object written by bp-pipeline; nil when missing or not an object.
-    static func readObject(_ path: String) -> [String: Any]? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return object
+    /// Reads a JSON object written by bp-pipeline; nil when missing, unreadable or not an object.
+    static func readObject(_ path: String) -> JSONText? {
+        guard let data = FileManager.default.contents(atPath: path), let value = JSONText.parse([UInt8](data)),
+              case .object = value else { return nil }
+        return value
     }
 }
 

@@ -84,7 +84,13 @@ public struct SweepPlan {
             if key == "seeds" {
                 seeds = try Self.readSeeds(valueNode)
             } else {
-                axes.append(try Self.readAxis(key: key, keyNode: keyNode, values: valueNode))
+                for axis in try Self.readAxes(key: key, keyNode: keyNode, values: valueNode, above: ([], [])) {
+                    if let twice = axes.first(where: { $0.path == axis.path }) {
+                        throw SpecError("\(quote(axis.key)) is swept twice (first at line \(twice.pathLocations[0].line))",
+                                        at: axis.pathLocations[0])
+                    }
+                    axes.append(axis)
+                }
             }
         }
         if seeds != nil, let axis = axes.first(where: { $0.path == ["seed"] }) {
@@ -116,7 +122,7 @@ public struct SweepPlan {
                                     location: sweep.location, folder: request.outputDirectory)
         // The spec's output folder is the sweep's; each run's folder is inside it.
         self.folder = first.outputDirectory
-        self.name = first.name
+        self.name = root["name"].flatMap { $0.isNull ? nil : $0.scalarString } ?? PathTools.stem(of: request.specPath)
         self.hasExpectations = !first.expectations.isEmpty
     }
 
@@ -142,7 +148,7 @@ public struct SweepPlan {
     /// the same digest is the same run, whatever else in the sweep changed.
     public func digest(of entry: Entry) throws -> String {
         try specErrors {
-            var root = try Self.tree(base, entry, location: sweepLocation)
+            var root = try Self.tree(base, entry, location: sweepLocation, specPath: specPath)
             if case .mapping(let entries) = root.value {
                 root.value = .mapping(entries.filter { $0.key.scalarString != "output_dir" })
             }
@@ -152,16 +158,25 @@ public struct SweepPlan {
 
     // MARK: - Building each run
 
-    private static func tree(_ base: SpecNode, _ entry: Entry, location: SourceLocation) throws -> SpecNode {
+    private static func tree(_ base: SpecNode, _ entry: Entry, location: SourceLocation, specPath: String) throws -> SpecNode {
         var root = base
         for override in entry.overrides { try root.apply(override) }
         addSweepOutputs(&root, at: location)
+        // Each run is titled by its values (charts, metrics.json), not all alike.
+        let name = base["name"].flatMap { $0.isNull ? nil : $0.scalarString } ?? PathTools.stem(of: specPath)
+        var details = entry.run.values.map(\.value)
+        if let seed = entry.run.seed { details.append("seed \(seed)") }
+        if !details.isEmpty, base["name"].map({ $0.isNull || $0.scalarString != nil }) ?? true {
+            let title = "\(name) (\(details.joined(separator: ", ")))"
+            try root.apply(SpecOverride(path: ["name"], pathLocations: [location],
+                                        value: SpecNode(.scalar(title, plain: false), at: location), argument: "name=\(title)"))
+        }
         return root
     }
 
     private static func decode(_ base: SpecNode, _ entry: Entry, request: RunRequest, fileDigest: String,
                                location: SourceLocation, folder: String?) throws -> PipelineDefinition {
-        let root = try tree(base, entry, location: location)
+        let root = try tree(base, entry, location: location, specPath: request.specPath)
         return try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: fileDigest,
                                              overrides: request.overrides + entry.overrides.map(\.argument),
                                              outputDirectory: folder)
@@ -220,7 +235,11 @@ public struct SweepPlan {
         }
     }
 
-    private static func readAxis(key: String, keyNode: SpecNode, values: SpecNode) throws -> Axis {
+    /// A key path with its list, or (a mapping instead of a list) the key paths below it:
+    /// `activation: {type: [a, b]}` is `activation.type: [a, b]`, so `--set sweep.activation.type=[a, b]`
+    /// can write a sweep too.
+    private static func readAxes(key: String, keyNode: SpecNode, values: SpecNode,
+                                 above: (path: [String], locations: [SourceLocation])) throws -> [Axis] {
         // Columns of the names inside the key: a quoted key starts one column later.
         let quoted: Int
         if case .scalar(_, plain: false) = keyNode.value { quoted = 1 } else { quoted = 0 }
@@ -243,16 +262,27 @@ public struct SweepPlan {
             locations.append(at(start))
             start = index + 1
         }
+        path = above.path + path
+        locations = above.locations + locations
+        let key = path.joined(separator: ".")
         guard path.count <= SpecOverride.maximumPathLength else {
             throw SpecError("the key path has more than \(SpecOverride.maximumPathLength) names", at: at(0))
         }
-        switch path[0] {
-        case "sweep": throw SpecError("'sweep' cannot sweep itself", at: at(0))
+        if let entries = values.entries {
+            guard !entries.isEmpty else {
+                throw values.error("expected a non-empty list of values for \(quote(key)), found an empty mapping")
+            }
+            return try entries.flatMap { entry in
+                try readAxes(key: entry.key.scalarString ?? "", keyNode: entry.key, values: entry.value, above: (path, locations))
+            }
+        }
+        switch path.first {
+        case "sweep": throw SpecError("'sweep' cannot sweep itself", at: locations[0])
         case "output_dir":
             throw SpecError("'output_dir' cannot be swept: the sweep puts every run in a folder of its own inside the output folder",
-                            at: at(0), hint: "set output_dir (or --out) once, outside the sweep")
+                            at: locations[0], hint: "set output_dir (or --out) once, outside the sweep")
         case "name":
-            throw SpecError("'name' cannot be swept: it names the sweep's folder and titles its charts", at: at(0))
+            throw SpecError("'name' cannot be swept: it names the sweep's folder and titles its charts", at: locations[0])
         default: break
         }
         guard case .sequence(let items) = values.value, !items.isEmpty else {
@@ -268,7 +298,7 @@ public struct SweepPlan {
             }
             seen[text] = item
         }
-        return Axis(key: key, path: path, pathLocations: locations, values: items, labels: items.map(label))
+        return [Axis(key: key, path: path, pathLocations: locations, values: items, labels: items.map(label))]
     }
 
     private static func expand(_ axes: [Axis], seeds: [Int]?, sweep: SpecNode) -> [Entry] {

@@ -97,9 +97,9 @@ public struct SweepRunner {
             return
         }
         var line = "\(position) \(entry.folderName): \(text)"
-        if let epochs = (metrics?["epochs"] as? NSNumber)?.intValue { line += ", \(epochs) epochs" }
-        if let loss = (metrics?["final_loss"] as? NSNumber)?.doubleValue { line += ", final_loss \(String(format: "%.6g", loss))" }
-        if let passed = metrics?["expect_passed"] as? Bool, !passed { line += ", expect: failed" }
+        if let epochs = metrics?["epochs"]?.int { line += ", \(epochs) epochs" }
+        if let loss = metrics?["final_loss"]?.numberText { line += ", final_loss \(loss)" }
+        if metrics?["expect_passed"]?.bool == false { line += ", expect: failed" }
         say(line)
     }
 

@@ -41,10 +41,10 @@ public struct SweepSummary {
         public let run: SweepRun
         public let state: State
         /// metrics.json of the run, when `state` is `.ran`.
-        let metrics: [String: Any]?
+        let metrics: JSONText?
 
         /// `expect_passed` of metrics.json (nil when the run checked none).
-        public var expectPassed: Bool? { metrics?["expect_passed"] as? Bool }
+        public var expectPassed: Bool? { metrics?["expect_passed"]?.bool }
     }
 
     public let folder: String
@@ -65,36 +65,36 @@ public struct SweepSummary {
         let planPath = PathTools.join(folder, SweepFolder.planFile)
         guard FileManager.default.fileExists(atPath: PathTools.join(folder, SweepFolder.marker)),
               let plan = SweepFolder.readObject(planPath),
-              let runs = plan["runs"] as? [[String: Any]], let keys = plan["keys"] as? [String] else {
+              let runs = plan["runs"]?.array, let keys = plan["keys"]?.array?.compactMap(\.string) else {
             throw PipelineError.noInput("not a sweep folder: it has no readable \(SweepFolder.planFile) "
                                         + "(a sweep writes one when it starts)", path: folder)
         }
         let rows = runs.map { entry -> Row in
-            let name = entry["folder"] as? String ?? ""
-            let values = entry["values"] as? [String] ?? []
-            let run = SweepRun(combination: (entry["combination"] as? NSNumber)?.intValue ?? 0,
+            let name = entry["folder"]?.string ?? ""
+            let values = entry["values"]?.array?.compactMap(\.string) ?? []
+            let run = SweepRun(combination: entry["combination"]?.int ?? 0,
                                values: zip(keys, values).map { SweepRun.Value(key: $0, value: $1) },
-                               seed: (entry["seed"] as? NSNumber)?.intValue,
+                               seed: entry["seed"]?.int,
                                folder: PathTools.join(folder, name))
-            let (state, metrics) = Self.state(of: name, digest: entry["digest"] as? String ?? "", in: folder)
+            let (state, metrics) = Self.state(of: name, digest: entry["digest"]?.string ?? "", in: folder)
             return Row(run: run, state: state, metrics: metrics)
         }
-        return SweepSummary(folder: folder, name: plan["name"] as? String ?? PathTools.lastComponent(of: folder),
-                            keys: keys, hasExpectations: plan["expect"] as? Bool ?? false, rows: rows)
+        return SweepSummary(folder: folder, name: plan["name"]?.string ?? PathTools.lastComponent(of: folder),
+                            keys: keys, hasExpectations: plan["expect"]?.bool ?? false, rows: rows)
     }
 
     /// The state of the run folder `name`: its last attempt's failure first, then its folder
     /// when it holds a run of the same digest.
-    static func state(of name: String, digest: String, in folder: String) -> (State, [String: Any]?) {
+    static func state(of name: String, digest: String, in folder: String) -> (State, JSONText?) {
         if let text = FileManager.default.contents(atPath: SweepFolder.failureFile(of: name, in: folder)) {
             let code = Int32(String(decoding: text, as: UTF8.self).dropFirst("exit ".count).prefix { $0.isNumber }) ?? 1
             return (.failed(code), nil)
         }
         let runFolder = PathTools.join(folder, name)
         guard let record = SweepFolder.readObject(PathTools.join(runFolder, SweepFolder.runRecordFile)) else { return (.missing, nil) }
-        guard record["digest"] as? String == digest else { return (.outdated, nil) }
+        guard record["digest"]?.string == digest else { return (.outdated, nil) }
         guard let metrics = SweepFolder.readObject(PathTools.join(runFolder, "metrics.json")),
-              let status = metrics["status"] as? String else { return (.missing, nil) }
+              let status = metrics["status"]?.string else { return (.missing, nil) }
         return (.ran(status), metrics)
     }
 
@@ -108,20 +108,16 @@ public struct SweepSummary {
     /// has, `train_seconds`, and `expect_passed` when the spec has `expect:`. A run without
     /// figures (missing, failed) has empty cells; so has a number that is not finite.
     public func csv() -> String {
-        let optional = Self.optionalColumns.filter { column in rows.contains { $0.metrics?[column] is NSNumber } }
+        let optional = Self.optionalColumns.filter { column in rows.contains { $0.metrics?[column]?.numberText != nil } }
         var header = ["run"] + keys + ["seed", "status", "epochs", "final_loss"] + optional + ["train_seconds"]
         if hasExpectations { header.append("expect_passed") }
         var lines = [header.map(Self.field).joined(separator: ",")]
         for row in rows {
-            let metrics = row.metrics ?? [:]
-            func number(_ key: String) -> String {
-                guard let value = metrics[key] as? NSNumber else { return "" }
-                return "\(value.doubleValue)"
-            }
-            let seed = row.run.seed ?? (metrics["seed"] as? NSNumber)?.intValue
+            // Numbers as metrics.json writes them (Swift's shortest round-trip form; null is empty).
+            func number(_ key: String) -> String { row.metrics?[key]?.numberText ?? "" }
+            let seed = row.run.seed.map(String.init) ?? number("seed")
             var cells = [PathTools.lastComponent(of: row.run.folder)] + row.run.values.map(\.value)
-            cells += [seed.map(String.init) ?? "", row.state.text,
-                      (metrics["epochs"] as? NSNumber).map { String($0.intValue) } ?? "", number("final_loss")]
+            cells += [seed, row.state.text, number("epochs"), number("final_loss")]
             cells += optional.map(number)
             cells.append(number("train_seconds"))
             if hasExpectations { cells.append(row.expectPassed.map { $0 ? "true" : "false" } ?? "") }
