@@ -66,10 +66,15 @@ public struct SweepPlan {
             for argument in request.overrides {
                 try root.apply(try SpecOverride(parsing: argument))
             }
-            guard let sweep = root["sweep"], !sweep.isNull else { return nil }
-            let digest = sha256Hex(Array(root.location.source.text.utf8))
-            return try SweepPlan(request: request, root: Self.removingSweep(root), sweep: sweep, fileDigest: digest)
+            return try plan(root, request: request)
         }
+    }
+
+    /// The plan of a spec tree already read (with the command line's overrides applied).
+    static func plan(_ root: SpecNode, request: RunRequest) throws -> SweepPlan? {
+        guard let sweep = root["sweep"], !sweep.isNull else { return nil }
+        let digest = sha256Hex(Array(root.location.source.text.utf8))
+        return try SweepPlan(request: request, root: Self.removingSweep(root), sweep: sweep, fileDigest: digest)
     }
 
     private init(request: RunRequest, root: SpecNode, sweep: SpecNode, fileDigest: String) throws {
