@@ -224,13 +224,16 @@ public struct SweepPlan {
     // MARK: - Reading `sweep:`
 
     private static func readSeeds(_ node: SpecNode) throws -> [Int] {
-        guard case .sequence(let items) = node.value, !items.isEmpty else {
-            throw node.error("expected a non-empty list of seeds for 'sweep.seeds', found \(node.foundDescription)",
+        guard case .sequence(let items) = node.value else {
+            throw node.error("expected a list of seeds for 'sweep.seeds', found \(node.foundDescription)",
                              hint: "for example  seeds: [1, 2, 3]")
+        }
+        guard !items.isEmpty else {
+            throw node.error("the list of seeds is empty; the sweep runs each combination once per seed, so it would run nothing")
         }
         var seen: [Int: SpecNode] = [:]
         return try items.map { item in
-            let seed = try item.int("a seed")
+            let seed = try item.int("sweep.seeds")
             guard seed >= 0 else { throw item.error("a seed must be 0 or greater, found \(seed)") }
             if let first = seen[seed] {
                 throw item.error("seed \(seed) is listed twice (first at line \(first.location.line), column \(first.location.column))")
@@ -275,7 +278,8 @@ public struct SweepPlan {
         }
         if let entries = values.entries {
             guard !entries.isEmpty else {
-                throw values.error("expected a non-empty list of values for \(quote(key)), found an empty mapping")
+                throw values.error("expected a list of values for \(quote(key)), found an empty mapping",
+                                   hint: "for example  \(key): [a, b]")
             }
             return try entries.flatMap { entry in
                 try readAxes(key: entry.key.scalarString ?? "", keyNode: entry.key, values: entry.value, above: (path, locations))
@@ -290,9 +294,12 @@ public struct SweepPlan {
             throw SpecError("'name' cannot be swept: it names the sweep's folder and titles its charts", at: locations[0])
         default: break
         }
-        guard case .sequence(let items) = values.value, !items.isEmpty else {
-            throw values.error("expected a non-empty list of values for \(quote(key)), found \(values.foundDescription)",
+        guard case .sequence(let items) = values.value else {
+            throw values.error("expected a list of values for \(quote(key)), found \(values.foundDescription)",
                                hint: "for example  \(key): [a, b]")
+        }
+        guard !items.isEmpty else {
+            throw values.error("the list of values for \(quote(key)) is empty; the sweep runs each value once, so it would run nothing")
         }
         var seen: [String: SpecNode] = [:]
         for item in items {
