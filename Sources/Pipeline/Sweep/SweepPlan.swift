@@ -38,7 +38,7 @@ public struct SweepPlan {
     public static let maximumRuns = 10_000
     /// The folder name's value part is cut to this many bytes, each value to `maximumLabel`.
     static let maximumValuesPart = 96
-    static let maximumLabel = 24
+    static let maximumLabel = 32
 
     public let specPath: String
     /// The spec's name, titling the summary and the charts.
@@ -353,8 +353,9 @@ public struct SweepPlan {
 
     // MARK: - Text
 
-    /// The values part of a folder name: each value cut to `maximumLabel` characters, the
-    /// parts joined by `_`, the whole cut to `maximumValuesPart`. Only ASCII letters, digits and
+    /// The values part of a folder name: each value cut to `maximumLabel` characters (the last
+    /// five a `-` and 4 hex digits of its SHA-256), the parts joined by `_`, the whole cut to
+    /// `maximumValuesPart`. Only ASCII letters, digits and
     /// `.`, `+`, `-`, `_` survive (anything else becomes `_`, runs of `_` become one), so the
     /// name is valid on every file system; the combination number in front keeps names unique
     /// when two values read alike.
@@ -367,7 +368,11 @@ public struct SweepPlan {
                 if character == "_" && text.hasSuffix("_") { continue }
                 text.append(character)
             }
-            text = String(text.prefix(maximumLabel))
+            if text.count > maximumLabel {
+                // Cut, with a short hash of the whole value so two long values that start alike
+                // still read apart.
+                text = String(text.prefix(maximumLabel - 5)) + "-" + String(sha256Hex(Array(label.utf8)).prefix(4))
+            }
             // Windows refuses names ending in '.'; a part of only '_' says nothing.
             while let last = text.last, last == "." || last == "_" { text.removeLast() }
             while let first = text.first, first == "_" { text.removeFirst() }
@@ -381,10 +386,18 @@ public struct SweepPlan {
         return joined
     }
 
-    /// A value as a person reads it: a scalar's text, a list or mapping in flow style.
+    /// A value as a person reads it: a scalar's text, a plugin `{type: leaky_relu, alpha: 0.2}`
+    /// as `leaky_relu alpha=0.2`, any other list or mapping in flow style.
     static func label(_ node: SpecNode) -> String {
-        if case .scalar(let text, _) = node.value { return text }
-        return canonical(node)
+        switch node.value {
+        case .scalar(let text, _): return text
+        case .mapping(let entries) where entries.allSatisfy({ $0.value.scalarString != nil }):
+            return entries.map { entry in
+                let value = entry.value.scalarString ?? ""
+                return entry.key.scalarString == "type" ? value : "\(entry.key.scalarString ?? "")=\(value)"
+            }.joined(separator: " ")
+        default: return canonical(node)
+        }
     }
 
     /// One-line flow text of a node; quoted scalars stay quoted so `"1"` and `1` differ.
