@@ -150,10 +150,13 @@ struct SweepRunChild: ParsableCommand {
             let checkpoint = FileManager.default.fileExists(atPath: folder + "/" + Checkpoint.fileName)
                 ? try? Checkpoint.load(resuming: folder, for: definition).0 : nil
             let prepared = try Engine.prepare(definition, maximumMemory: options.maxMemory.bytes)
-            StopSignal.install()
+            StopSignal.install(resetting: false)
             let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested },
                                         extraFiles: [(SweepFolder.runRecordFile, try plan.runRecord(of: entry))])
-            Terminal.printFailedExpectations(result)
+            // Named by the run's folder: the sweep's other runs print theirs too.
+            for expectation in result.report.expectations where !expectation.passed {
+                Terminal.printError("\(result.outputDirectory): error: \(expectation.verdictLine)")
+            }
             switch result.exitCode {
             case .success: return
             case .interrupted, .terminated: throw ExitCode(StopSignal.exitCode.rawValue)

@@ -163,6 +163,16 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(report.status, 0, report.stderr)
         XCTAssertEqual(report.stdout, "sharded/summary.csv: 8 runs: 8 completed\n")
         XCTAssertEqual(try summaryWithoutTimes("sharded"), try summaryWithoutTimes("whole"))
+        // Two shards at once into one folder (shard 2 starts while shard 1 runs): neither minds the other.
+        var second: Binary.Result?
+        let first = try Binary.run(["grid.yaml", "--out", "together", "--threads", "1", "--shard", "1/2", "--quiet"], in: folder,
+                                   whileRunning: { _ in
+            second = try? Binary.run(["grid.yaml", "--out", "together", "--threads", "1", "--shard", "2/2", "--quiet"], in: self.folder)
+        })
+        XCTAssertEqual(first.status, 3, first.stderr)
+        XCTAssertEqual(second?.status, 3, second?.stderr ?? "")
+        XCTAssertEqual(try Binary.run(["report", "together", "--quiet"], in: folder).status, 0)
+        XCTAssertEqual(try summaryWithoutTimes("together"), try summaryWithoutTimes("whole"))
         // report again changes nothing but the file's time.
         let before = try text("sharded/summary.csv")
         XCTAssertEqual(try Binary.run(["report", "sharded", "--quiet"], in: folder).status, 0)
@@ -241,15 +251,7 @@ final class SweepTests: XCTestCase {
 
     func testInterruptedSweepStopsItsRunsAndStillWritesTheSummary() throws {
         let result = try Binary.run(["slow.yaml", "--jobs", "2", "--threads", "1"], in: folder, whileRunning: { process in
-            // Both running runs have begun training (their staging folders exist).
-            let deadline = Date().addingTimeInterval(30)
-            func started() -> Int {
-                let entries = (try? FileManager.default.contentsOfDirectory(atPath: self.folder.appendingPathComponent("runs/slow").path)) ?? []
-                return entries.filter { $0.contains(".partial-") }.count
-            }
-            while started() < 2 && Date() < deadline { usleep(5_000) }
-            usleep(300_000)
-            kill(process.processIdentifier, SIGINT)
+            self.interrupt(process, when: 2, runsOf: "runs/slow", with: SIGINT)
         })
         XCTAssertEqual(result.status, 130, result.stderr)
         XCTAssertFalse(result.signalled)
@@ -266,6 +268,48 @@ final class SweepTests: XCTestCase {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("runs/slow").path)
             .filter { $0.contains(".partial-") || $0.contains(".tmp-") }
         XCTAssertEqual(leftovers, [])
+    }
+
+    /// Waits until `count` runs of the sweep into `sweep` are training (their staging folders
+    /// exist), lets them train a little, then sends `signal` to the sweep.
+    func interrupt(_ process: Process, when count: Int, runsOf sweep: String, with signal: Int32) {
+        let deadline = Date().addingTimeInterval(30)
+        func started() -> Int {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent(sweep).path)) ?? []
+            return entries.filter { $0.contains(".partial-") }.count
+        }
+        while started() < count && Date() < deadline { usleep(5_000) }
+        usleep(300_000)
+        kill(process.processIdentifier, signal)
+    }
+
+    func testARerunContinuesInterruptedRunsToTheSameResult() throws {
+        let first = try Binary.run(["resumable.yaml", "--threads", "1", "--jobs", "2", "--quiet"], in: folder, whileRunning: { process in
+            self.interrupt(process, when: 2, runsOf: "runs/resumable", with: SIGTERM)
+        })
+        XCTAssertEqual(first.status, 143, first.stderr)
+        XCTAssertEqual(try summary("runs/resumable").map { $0[3] }, ["status", "interrupted", "interrupted"])
+        let stopped = try summary("runs/resumable").dropFirst().map { Int($0[4]) ?? 0 }
+        XCTAssertTrue(stopped.allSatisfy { $0 > 0 && $0 < 4000 }, "\(stopped)")
+
+        let second = try Binary.run(["resumable.yaml", "--threads", "1", "--jobs", "2"], in: folder, timeout: 120)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try summary("runs/resumable").map { $0[3] }, ["status", "completed", "completed"])
+        // Each continued from its checkpoint: the second process trained only the epochs left
+        // (samples processed = samples_per_second × train_seconds, 8 per epoch; a fresh start would be 32000).
+        for (run, epochs) in zip(["00-0.5", "01-0.25"], stopped) {
+            let metrics = try JSONReader.object(atPath: folder.appendingPathComponent("runs/resumable/\(run)/metrics.json").path)
+            let samples = try XCTUnwrap(metrics["samples_per_second"] as? Double) * XCTUnwrap(metrics["train_seconds"] as? Double)
+            XCTAssertLessThanOrEqual(samples.rounded(), Double((4000 - epochs) * 8 + 8), run)
+        }
+        // Continued from the checkpoints, the runs end byte-identical to runs never interrupted.
+        let whole = try Binary.run(["resumable.yaml", "--threads", "1", "--jobs", "2", "--out", "whole", "--quiet"], in: folder, timeout: 120)
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        for run in ["00-0.5", "01-0.25"] {
+            XCTAssertEqual(try text("runs/resumable/\(run)/history.csv"), try text("whole/\(run)/history.csv"), run)
+            XCTAssertEqual(try text("runs/resumable/\(run)/history.csv").split(separator: "\n").count, 4001)
+        }
+        XCTAssertEqual(try summaryWithoutTimes("runs/resumable"), try summaryWithoutTimes("whole"))
     }
 
     func testTheSweepFolderIsNeverAnotherFolder() throws {

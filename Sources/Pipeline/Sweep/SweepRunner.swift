@@ -75,7 +75,7 @@ public struct SweepRunner {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid > 0, let entry = running.removeValue(forKey: pid) {
                 done += 1
-                try finished(entry, status: status, position: position())
+                try finished(entry, status: status, position: position(), stopping: forwarded)
                 continue
             }
             if pid < 0 && errno == ECHILD { break }
@@ -87,10 +87,16 @@ public struct SweepRunner {
     }
 
     /// Notes how a child ended: a failure that left no folder is recorded beside it.
-    private func finished(_ entry: SweepPlan.Entry, status: Int32, position: String) throws {
+    /// A run the forwarded signal stopped before it could write anything (still loading its
+    /// data) is not a failure: it stays missing and runs next time.
+    private func finished(_ entry: SweepPlan.Entry, status: Int32, position: String, stopping: Bool) throws {
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
         let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let (state, metrics) = SweepSummary.state(of: entry.folderName, digest: try plan.digest(of: entry), in: plan.folder)
+        if stopping && (code == 130 || code == 143), !state.isRan {
+            say("\(position) \(entry.folderName): stopped before training")
+            return
+        }
         guard case .ran(let text) = state else {
             try SweepFolder.recordFailure(of: entry.folderName, exitCode: code, in: plan.folder)
             say("\(position) \(entry.folderName): failed (exit \(code))")

@@ -26,6 +26,12 @@ public struct SweepSummary {
             }
         }
 
+        /// Its folder holds this spec's run, in any status.
+        public var isRan: Bool {
+            if case .ran = self { return true }
+            return false
+        }
+
         /// Finished with this spec: a rerun of the sweep skips it. A diverged run is finished
         /// (it would diverge again, bit for bit); an interrupted one is not.
         public var isFinished: Bool {
@@ -136,7 +142,7 @@ public struct SweepSummary {
     /// folder; returns the file names written.
     public func write() throws -> [String] {
         try SweepFolder.writeAtomically(csv(), to: SweepFolder.summaryFile, in: folder)
-        let ran = rows.filter { if case .ran = $0.state { return true } else { return false } }.map(\.run)
+        let ran = rows.filter(\.state.isRan).map(\.run)
         return [SweepFolder.summaryFile] + (try ComparisonCharts.write(ran, title: name, into: folder))
     }
 
