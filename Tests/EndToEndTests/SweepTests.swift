@@ -341,6 +341,10 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(ok.status, 0, ok.stderr)
         XCTAssertEqual(ok.stdout, "grid.yaml: ok: 'grid', a sweep of 8 runs (4 combinations × 2 seeds) into runs/grid/\n")
         XCTAssertFalse(exists("runs"))
+        // Other commands read a sweep's spec as its own values.
+        let gradcheck = try Binary.run(["gradcheck", "grid.yaml", "--set", "activation.type=tanh"], in: folder)
+        XCTAssertEqual(gradcheck.status, 0, gradcheck.stderr)
+        XCTAssertFalse(exists("runs"))
         // The third combination's value is bad: the whole sweep fails before any run, at the value.
         let bad = try Binary.run(["grid.yaml", "--set", "sweep.training.epochs=[5, 0]"], in: folder)
         XCTAssertEqual(bad.status, 64)

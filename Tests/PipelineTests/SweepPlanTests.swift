@@ -39,10 +39,10 @@ final class SweepPlanTests: XCTestCase {
 
         """
 
-    func plan(_ sweep: String, overrides: [String] = []) throws -> SweepPlan {
+    func plan(_ sweep: String, overrides: [String] = [], outputDirectory: String? = nil) throws -> SweepPlan {
         let path = temporary.appendingPathComponent("spec.yaml").path
         try (Self.base + sweep).write(toFile: path, atomically: true, encoding: .utf8)
-        return try XCTUnwrap(try SweepPlan.load(RunRequest(specPath: path, overrides: overrides)))
+        return try XCTUnwrap(try SweepPlan.load(RunRequest(specPath: path, overrides: overrides, outputDirectory: outputDirectory)))
     }
 
     func testRunsAreTheProductWithTheLastKeyFastestAndSeedsInnermost() throws {
@@ -76,6 +76,16 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertEqual(run.outputs.map(\.file), ["loss_curve.png", "metrics.json", "history.csv"])
         XCTAssertEqual(run.overrides, ["activation.type=tanh", "learning_rate.value=0.2", "seed=8"])
         XCTAssertEqual(Set(definitions.map(\.seed)), [7, 8])
+    }
+
+    func testWithoutOutputDirTheSweepFolderIsRunsName() throws {
+        let beside = try plan("sweep: {seeds: [1, 2]}", overrides: ["output_dir="])
+        XCTAssertEqual(beside.folder, temporary.appendingPathComponent("runs/tiny").path)
+        XCTAssertEqual(try beside.definitions().map(\.outputDirectory),
+                       ["runs/tiny/00-seed1", "runs/tiny/00-seed2"].map { temporary.appendingPathComponent($0).path })
+        let out = try plan("sweep: {seeds: [1]}", overrides: ["output_dir="], outputDirectory: "elsewhere/x/")
+        XCTAssertEqual(out.folder, "elsewhere/x")
+        XCTAssertEqual(try out.definitions().map(\.outputDirectory), ["elsewhere/x/00-seed1"])
     }
 
     func testASweepOfSeedsAloneAndNestedKeys() throws {

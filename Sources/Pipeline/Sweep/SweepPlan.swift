@@ -123,8 +123,9 @@ public struct SweepPlan {
         self.axes = axes
         self.seeds = seeds
         self.runs = Self.expand(axes, seeds: seeds, sweep: sweep)
+        // Untitled: without output_dir or --out the folder is runs/NAME of the spec's own name.
         let first = try Self.decode(root, runs[0], request: request, fileDigest: fileDigest,
-                                    location: sweep.location, folder: request.outputDirectory)
+                                    location: sweep.location, folder: request.outputDirectory, titled: false)
         // The spec's output folder is the sweep's; each run's folder is inside it.
         self.folder = first.outputDirectory
         self.name = root["name"].flatMap { $0.isNull ? nil : $0.scalarString } ?? PathTools.stem(of: request.specPath)
@@ -163,10 +164,12 @@ public struct SweepPlan {
 
     // MARK: - Building each run
 
-    private static func tree(_ base: SpecNode, _ entry: Entry, location: SourceLocation, specPath: String) throws -> SpecNode {
+    private static func tree(_ base: SpecNode, _ entry: Entry, location: SourceLocation, specPath: String,
+                             titled: Bool = true) throws -> SpecNode {
         var root = base
         for override in entry.overrides { try root.apply(override) }
         addSweepOutputs(&root, at: location)
+        guard titled else { return root }
         // Each run is titled by its values (charts, metrics.json), not all alike.
         let name = base["name"].flatMap { $0.isNull ? nil : $0.scalarString } ?? PathTools.stem(of: specPath)
         var details = entry.run.values.map(\.value)
@@ -180,8 +183,8 @@ public struct SweepPlan {
     }
 
     private static func decode(_ base: SpecNode, _ entry: Entry, request: RunRequest, fileDigest: String,
-                               location: SourceLocation, folder: String?) throws -> PipelineDefinition {
-        let root = try tree(base, entry, location: location, specPath: request.specPath)
+                               location: SourceLocation, folder: String?, titled: Bool = true) throws -> PipelineDefinition {
+        let root = try tree(base, entry, location: location, specPath: request.specPath, titled: titled)
         return try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: fileDigest,
                                              overrides: request.overrides + entry.overrides.map(\.argument),
                                              outputDirectory: folder)

@@ -60,7 +60,7 @@ public struct SweepRunner {
         var running: [pid_t: SweepPlan.Entry] = [:]
         var forwarded = false
         queue.reverse()  // pop from the end: the sweep's order
-        while !queue.isEmpty || !running.isEmpty {
+        while !running.isEmpty || (receivedSignal() == 0 && !queue.isEmpty) {
             let signal = receivedSignal()
             if signal != 0 && !forwarded {
                 forwarded = true
@@ -68,8 +68,14 @@ public struct SweepRunner {
             }
             while signal == 0 && running.count < jobs, let entry = queue.popLast() {
                 SweepFolder.clearFailure(of: entry.folderName, in: plan.folder)
-                let pid = try spawn(arguments(entry))
-                running[pid] = entry
+                do {
+                    running[try spawn(arguments(entry))] = entry
+                } catch {
+                    // Out of processes or memory: this run fails, the running ones go on.
+                    done += 1
+                    try SweepFolder.recordFailure(of: entry.folderName, exitCode: ExitCode.cannotCreate.rawValue, in: plan.folder)
+                    say("\(position()) \(entry.folderName): failed (\(error))")
+                }
             }
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG)
