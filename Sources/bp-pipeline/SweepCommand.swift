@@ -151,7 +151,10 @@ struct SweepRunChild: ParsableCommand {
                 ? try? Checkpoint.load(resuming: folder, for: definition).0 : nil
             let prepared = try Engine.prepare(definition, maximumMemory: options.maxMemory.bytes)
             StopSignal.install(resetting: false)
-            let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested },
+            // A sweep killed outright (SIGKILL, an OOM kill) cannot pass a signal on: its runs
+            // notice it is gone (they are re-parented) and stop as if interrupted, checkpoint and all.
+            let sweep = getppid()
+            let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested || getppid() != sweep },
                                         extraFiles: [(SweepFolder.runRecordFile, try plan.runRecord(of: entry))])
             // Named by the run's folder: the sweep's other runs print theirs too.
             for expectation in result.report.expectations where !expectation.passed {

@@ -312,6 +312,26 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(try summaryWithoutTimes("runs/resumable"), try summaryWithoutTimes("whole"))
     }
 
+    func testRunsOfASweepKilledOutrightStopAsInterrupted() throws {
+        let result = try Binary.run(["slow.yaml", "--jobs", "2", "--threads", "1"], in: folder, whileRunning: { process in
+            self.interrupt(process, when: 2, runsOf: "runs/slow", with: SIGKILL)
+        })
+        XCTAssertTrue(result.signalled)
+        XCTAssertEqual(result.status, SIGKILL)
+        // The orphaned runs see their sweep gone after their current batch and write their folders.
+        let deadline = Date().addingTimeInterval(30)
+        func written() -> Bool { exists("runs/slow/00-0.5/metrics.json") && exists("runs/slow/01-0.25/metrics.json") }
+        while !written() && Date() < deadline { usleep(10_000) }
+        XCTAssertTrue(written())
+        for run in ["00-0.5", "01-0.25"] {
+            let metrics = try JSONReader.object(atPath: folder.appendingPathComponent("runs/slow/\(run)/metrics.json").path)
+            XCTAssertEqual(metrics["status"] as? String, "interrupted", run)
+            XCTAssertTrue(exists("runs/slow/\(run)/checkpoint.bin"), run)
+        }
+        let report = try Binary.run(["report", "runs/slow"], in: folder)
+        XCTAssertEqual(report.stdout, "runs/slow/summary.csv: 3 runs: 2 interrupted, 1 missing\n")
+    }
+
     func testTheSweepFolderIsNeverAnotherFolder() throws {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("mine"), withIntermediateDirectories: true)
         try Data("notes".utf8).write(to: folder.appendingPathComponent("mine/notes.txt"))
