@@ -89,7 +89,7 @@ public enum SpecSchema {
             ("type", .string("object")),
             ("minProperties", .integer(1)),
             ("properties", .object([("seeds", withDescription(seeds, "repeat every combination with each of these seeds (replacing seed)"))])),
-            ("propertyNames", .object([("not", .object([("enum", .array([.string("name"), .string("output_dir"), .string("sweep")]))]))])),
+            ("propertyNames", .object([("not", .object([("enum", .array([.string("name"), .string("output_dir"), .string("seed"), .string("sweep")]))]))])),
             ("additionalProperties", sweptValues),
         ])
     }

@@ -258,6 +258,8 @@ final class SweepTests: XCTestCase {
         let rows = try summary("runs/slow")
         XCTAssertEqual(rows.map { $0[0] }, ["run", "00-0.5", "01-0.25", "02-0.125"])
         XCTAssertEqual(rows.map { $0[3] }, ["status", "interrupted", "interrupted", "missing"])
+        // Without seeds every run has the spec's seed, the one not run yet too.
+        XCTAssertEqual(rows.map { $0[2] }, ["seed", "3", "3", "3"])
         for run in ["00-0.5", "01-0.25"] {
             XCTAssertTrue(exists("runs/slow/\(run)/checkpoint.bin"), run)
             XCTAssertGreaterThan(Int(try summary("runs/slow")[run == "00-0.5" ? 1 : 2][4]) ?? 0, 0)

@@ -138,6 +138,7 @@ final class SpecSchemaTests: XCTestCase {
         (["sweep={seeds: [1, -1]}"], "sweep/seeds/1", "minimum", "-1 is less than the minimum of 0"),
         (["sweep={seeds: [2, 2]}"], "sweep/seeds", "uniqueItems", "has non-unique elements"),
         (["sweep={output_dir: [a, b]}"], "sweep", "not", "should not be valid"),
+        (["sweep={seed: [1, 2]}"], "sweep", "not", "should not be valid"),
         (["sweep={}"], "sweep", "minProperties", "{} should be non-empty"),
     ]
 

@@ -133,6 +133,7 @@ extension SweepPlan {
             ("spec", .string(specPath)),
             ("keys", .array(axes.map { .string($0.key) })),
             ("seeds", seeds.map { .array($0.map(JSON.integer)) } ?? .null),
+            ("spec_seed", .integer(specSeed)),
             ("expect", .bool(hasExpectations)),
             ("runs", .array(runs)),
         ]).serialized()

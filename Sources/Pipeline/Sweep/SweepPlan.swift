@@ -49,6 +49,8 @@ public struct SweepPlan {
     /// `sweep.seeds`, nil when the sweep repeats nothing.
     public let seeds: [Int]?
     public let runs: [Entry]
+    /// The spec's own `seed` (after `--set`), every run's seed when there are no `seeds`.
+    public let specSeed: Int
     /// True when the spec has `expect:` (summary.csv then has `expect_passed`).
     public let hasExpectations: Bool
     let request: RunRequest
@@ -98,9 +100,6 @@ public struct SweepPlan {
                 }
             }
         }
-        if seeds != nil, let axis = axes.first(where: { $0.path == ["seed"] }) {
-            throw SpecError("sweep 'seed' or give 'seeds', not both", at: axis.pathLocations[0])
-        }
         guard !axes.isEmpty || seeds != nil else {
             throw sweep.error("the sweep has nothing to sweep",
                               hint: "give key paths with lists of values, e.g. activation.type: [sigmoid, tanh], or seeds: [1, 2, 3]")
@@ -130,6 +129,7 @@ public struct SweepPlan {
         self.folder = first.outputDirectory
         self.name = root["name"].flatMap { $0.isNull ? nil : $0.scalarString } ?? PathTools.stem(of: request.specPath)
         self.hasExpectations = !first.expectations.isEmpty
+        self.specSeed = seeds == nil ? Int(first.seed) : root["seed"].flatMap { $0.scalarString.flatMap { Int($0) } } ?? 0
     }
 
     /// Every run's definition, in order; the first bad value found is the error.
@@ -293,6 +293,10 @@ public struct SweepPlan {
         case "output_dir":
             throw SpecError("'output_dir' cannot be swept: the sweep puts every run in a folder of its own inside the output folder",
                             at: locations[0], hint: "set output_dir (or --out) once, outside the sweep")
+        case "seed" where path.count == 1:
+            // One way to say it: the summary's seed column and the charts' spread across seeds read `seeds`.
+            throw SpecError("sweep the seed with 'seeds: [...]' (each combination once per seed), not as 'seed'", at: locations[0],
+                            hint: "write  seeds: \(values.isNull ? "[1, 2, 3]" : canonical(values))")
         case "name":
             throw SpecError("'name' cannot be swept: it names the sweep's folder and titles its charts", at: locations[0])
         default: break

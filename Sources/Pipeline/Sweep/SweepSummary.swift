@@ -57,6 +57,8 @@ public struct SweepSummary {
     public let name: String
     public let keys: [String]
     public let hasExpectations: Bool
+    /// The seed of every run when the sweep has no `seeds`.
+    public let specSeed: Int
     public let rows: [Row]
 
     /// Reads the sweep folder `folder`: exit 66 when it is missing or holds no sweep.
@@ -86,7 +88,7 @@ public struct SweepSummary {
             return Row(run: run, state: state, metrics: metrics)
         }
         return SweepSummary(folder: folder, name: plan["name"]?.string ?? PathTools.lastComponent(of: folder),
-                            keys: keys, hasExpectations: plan["expect"]?.bool ?? false, rows: rows)
+                            keys: keys, hasExpectations: plan["expect"]?.bool ?? false, specSeed: plan["spec_seed"]?.int ?? 0, rows: rows)
     }
 
     /// The state of the run folder `name`: its last attempt's failure first, then its folder
@@ -121,7 +123,7 @@ public struct SweepSummary {
         for row in rows {
             // Numbers as metrics.json writes them (Swift's shortest round-trip form; null is empty).
             func number(_ key: String) -> String { row.metrics?[key]?.numberText ?? "" }
-            let seed = row.run.seed.map(String.init) ?? number("seed")
+            let seed = String(row.run.seed ?? specSeed)
             var cells = [PathTools.lastComponent(of: row.run.folder)] + row.run.values.map(\.value)
             cells += [seed, row.state.text, number("epochs"), number("final_loss")]
             cells += optional.map(number)
