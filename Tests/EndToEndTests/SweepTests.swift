@@ -17,8 +17,8 @@ final class SweepTests: XCTestCase {
     }
 
     /// grid.yaml's runs in the sweep's order: activation.type, then learning_rate.value, then seeds.
-    static let gridRuns = ["00-sigmoid_0.1-seed1", "00-sigmoid_0.1-seed2", "01-sigmoid_2.0-seed1", "01-sigmoid_2.0-seed2",
-                           "02-tanh_0.1-seed1", "02-tanh_0.1-seed2", "03-tanh_2.0-seed1", "03-tanh_2.0-seed2"]
+    static let gridRuns = ["sigmoid_0.1-seed1", "sigmoid_0.1-seed2", "sigmoid_2.0-seed1", "sigmoid_2.0-seed2",
+                           "tanh_0.1-seed1", "tanh_0.1-seed2", "tanh_2.0-seed1", "tanh_2.0-seed2"]
 
     func text(_ path: String) throws -> String {
         try String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)
@@ -60,7 +60,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(result.status, 3, result.stderr)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 10, result.stdout)
-        XCTAssertEqual(lines[0], "[1/8] 00-sigmoid_0.1-seed1: completed, 15 epochs, final_loss \(try numberText("final_loss", inMetricsOf: "00-sigmoid_0.1-seed1")), expect: failed")
+        XCTAssertEqual(lines[0], "[1/8] sigmoid_0.1-seed1: completed, 15 epochs, final_loss \(try numberText("final_loss", inMetricsOf: "sigmoid_0.1-seed1")), expect: failed")
         XCTAssertEqual(lines[8], "grid: 8 runs: 8 completed")
         XCTAssertEqual(lines[9], "  summary: runs/grid/summary.csv")
         let rows = try summary("runs/grid")
@@ -101,34 +101,34 @@ final class SweepTests: XCTestCase {
     func testRerunSkipsFinishedRunsAndRetriesAFailedOne() throws {
         let arguments = ["grid.yaml", "--set", "sweep.seeds=[1]", "--set", "expect=", "--quiet"]
         // A folder of the user's where run 2 goes: that run refuses it (exit 73), the others run.
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("runs/grid/02-tanh_0.1-seed1"), withIntermediateDirectories: true)
-        try Data("mine".utf8).write(to: folder.appendingPathComponent("runs/grid/02-tanh_0.1-seed1/notes.txt"))
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("runs/grid/tanh_0.1-seed1"), withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: folder.appendingPathComponent("runs/grid/tanh_0.1-seed1/notes.txt"))
         try Data("sweep".utf8).write(to: folder.appendingPathComponent("runs/grid/.bp-pipeline-sweep"))
         let first = try Binary.run(arguments, in: folder)
         XCTAssertEqual(first.status, 1, first.stderr)
-        XCTAssertTrue(first.stderr.contains("runs/grid/02-tanh_0.1-seed1: error: the output folder exists and was not written by bp-pipeline"),
+        XCTAssertTrue(first.stderr.contains("runs/grid/tanh_0.1-seed1: error: the output folder exists and was not written by bp-pipeline"),
                       first.stderr)
-        XCTAssertEqual(try text("runs/grid/02-tanh_0.1-seed1/notes.txt"), "mine")
-        XCTAssertEqual(try text("runs/grid/.02-tanh_0.1-seed1.failed"), "exit 73\n")
+        XCTAssertEqual(try text("runs/grid/tanh_0.1-seed1/notes.txt"), "mine")
+        XCTAssertEqual(try text("runs/grid/.tanh_0.1-seed1.failed"), "exit 73\n")
         XCTAssertEqual(try summary("runs/grid").map { $0[4] }, ["status", "completed", "completed", "failed", "completed"])
-        let finished = ["00-sigmoid_0.1-seed1", "01-sigmoid_2.0-seed1", "03-tanh_2.0-seed1"]
+        let finished = ["sigmoid_0.1-seed1", "sigmoid_2.0-seed1", "tanh_2.0-seed1"]
         let times = try finished.map { try modified("runs/grid/\($0)/metrics.json") }
 
-        try FileManager.default.removeItem(at: folder.appendingPathComponent("runs/grid/02-tanh_0.1-seed1"))
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("runs/grid/tanh_0.1-seed1"))
         let second = try Binary.run(Array(arguments.dropLast()), in: folder)
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertEqual(second.stdout.split(separator: "\n").prefix(4).map(String.init), [
-            "[1/4] 00-sigmoid_0.1-seed1: completed earlier with this spec, skipped",
-            "[2/4] 01-sigmoid_2.0-seed1: completed earlier with this spec, skipped",
-            "[3/4] 03-tanh_2.0-seed1: completed earlier with this spec, skipped",
+            "[1/4] sigmoid_0.1-seed1: completed earlier with this spec, skipped",
+            "[2/4] sigmoid_2.0-seed1: completed earlier with this spec, skipped",
+            "[3/4] tanh_2.0-seed1: completed earlier with this spec, skipped",
         ] + [second.stdout.split(separator: "\n").map(String.init)[3]])
-        XCTAssertTrue(second.stdout.contains("[4/4] 02-tanh_0.1-seed1: completed, 15 epochs"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("[4/4] tanh_0.1-seed1: completed, 15 epochs"), second.stdout)
         // The finished runs were not touched; the failure record is gone.
         for (run, time) in zip(finished, times) {
             let now = try modified("runs/grid/\(run)/metrics.json")
             XCTAssertTrue(now.tv_sec == time.tv_sec && now.tv_nsec == time.tv_nsec, run)
         }
-        XCTAssertFalse(exists("runs/grid/.02-tanh_0.1-seed1.failed"))
+        XCTAssertFalse(exists("runs/grid/.tanh_0.1-seed1.failed"))
         XCTAssertEqual(try summary("runs/grid").map { $0[4] }, ["status", "completed", "completed", "completed", "completed"])
 
         // A second seed adds runs: only they run; the seed-1 runs keep their folders and are skipped.
@@ -207,7 +207,7 @@ final class SweepTests: XCTestCase {
             XCTAssertEqual(result.stdout.split(separator: "\n").first.map(String.init), line)
             let shard = Int(line.split(separator: " ")[1].split(separator: "/")[0])!
             // 4 runs over 3 shards: shard 1 has runs 0 and 3, shard 2 run 1, shard 3 run 2.
-            let expected = [1: ["00-sigmoid_0.1-seed1", "03-tanh_2.0-seed1"], 2: ["01-sigmoid_2.0-seed1"], 3: ["02-tanh_0.1-seed1"]][shard]!
+            let expected = [1: ["sigmoid_0.1-seed1", "tanh_2.0-seed1"], 2: ["sigmoid_2.0-seed1"], 3: ["tanh_0.1-seed1"]][shard]!
             let folders = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent(out).path)
                 .filter { $0.hasSuffix("-seed1") }.sorted()
             XCTAssertEqual(folders, expected, line)
@@ -256,15 +256,15 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(result.status, 130, result.stderr)
         XCTAssertFalse(result.signalled)
         let rows = try summary("runs/slow")
-        XCTAssertEqual(rows.map { $0[0] }, ["run", "00-0.5", "01-0.25", "02-0.125"])
+        XCTAssertEqual(rows.map { $0[0] }, ["run", "0.5", "0.25", "0.125"])
         XCTAssertEqual(rows.map { $0[3] }, ["status", "interrupted", "interrupted", "missing"])
         // Without seeds every run has the spec's seed, the one not run yet too.
         XCTAssertEqual(rows.map { $0[2] }, ["seed", "3", "3", "3"])
-        for run in ["00-0.5", "01-0.25"] {
+        for run in ["0.5", "0.25"] {
             XCTAssertTrue(exists("runs/slow/\(run)/checkpoint.bin"), run)
-            XCTAssertGreaterThan(Int(try summary("runs/slow")[run == "00-0.5" ? 1 : 2][4]) ?? 0, 0)
+            XCTAssertGreaterThan(Int(try summary("runs/slow")[run == "0.5" ? 1 : 2][4]) ?? 0, 0)
         }
-        XCTAssertFalse(exists("runs/slow/02-0.125"), "nothing is launched after the signal")
+        XCTAssertFalse(exists("runs/slow/0.125"), "nothing is launched after the signal")
         XCTAssertTrue(result.stdout.contains("slow: 3 runs: 2 interrupted, 1 missing"), result.stdout)
         // No staging folder is left behind.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("runs/slow").path)
@@ -299,7 +299,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(try summary("runs/resumable").map { $0[3] }, ["status", "completed", "completed"])
         // Each continued from its checkpoint: the second process trained only the epochs left
         // (samples processed = samples_per_second × train_seconds, 8 per epoch; a fresh start would be 32000).
-        for (run, epochs) in zip(["00-0.5", "01-0.25"], stopped) {
+        for (run, epochs) in zip(["0.5", "0.25"], stopped) {
             let metrics = try JSONReader.object(atPath: folder.appendingPathComponent("runs/resumable/\(run)/metrics.json").path)
             let samples = try XCTUnwrap(metrics["samples_per_second"] as? Double) * XCTUnwrap(metrics["train_seconds"] as? Double)
             XCTAssertLessThanOrEqual(samples.rounded(), Double((4000 - epochs) * 8 + 8), run)
@@ -307,7 +307,7 @@ final class SweepTests: XCTestCase {
         // Continued from the checkpoints, the runs end byte-identical to runs never interrupted.
         let whole = try Binary.run(["resumable.yaml", "--threads", "1", "--jobs", "2", "--out", "whole", "--quiet"], in: folder, timeout: 120)
         XCTAssertEqual(whole.status, 0, whole.stderr)
-        for run in ["00-0.5", "01-0.25"] {
+        for run in ["0.5", "0.25"] {
             XCTAssertEqual(try text("runs/resumable/\(run)/history.csv"), try text("whole/\(run)/history.csv"), run)
             XCTAssertEqual(try text("runs/resumable/\(run)/history.csv").split(separator: "\n").count, 4001)
         }
@@ -322,10 +322,10 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(result.status, SIGKILL)
         // The orphaned runs see their sweep gone after their current batch and write their folders.
         let deadline = Date().addingTimeInterval(30)
-        func written() -> Bool { exists("runs/slow/00-0.5/metrics.json") && exists("runs/slow/01-0.25/metrics.json") }
+        func written() -> Bool { exists("runs/slow/0.5/metrics.json") && exists("runs/slow/0.25/metrics.json") }
         while !written() && Date() < deadline { usleep(10_000) }
         XCTAssertTrue(written())
-        for run in ["00-0.5", "01-0.25"] {
+        for run in ["0.5", "0.25"] {
             let metrics = try JSONReader.object(atPath: folder.appendingPathComponent("runs/slow/\(run)/metrics.json").path)
             XCTAssertEqual(metrics["status"] as? String, "interrupted", run)
             XCTAssertTrue(exists("runs/slow/\(run)/checkpoint.bin"), run)

@@ -55,9 +55,9 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertEqual(plan.axes.map(\.key), ["activation.type", "learning_rate.value"])
         XCTAssertEqual(plan.seeds, [7, 8])
         XCTAssertEqual(plan.runs.map(\.folderName), [
-            "00-sigmoid_0.1-seed7", "00-sigmoid_0.1-seed8", "01-sigmoid_0.2-seed7", "01-sigmoid_0.2-seed8",
-            "02-sigmoid_0.3-seed7", "02-sigmoid_0.3-seed8", "03-tanh_0.1-seed7", "03-tanh_0.1-seed8",
-            "04-tanh_0.2-seed7", "04-tanh_0.2-seed8", "05-tanh_0.3-seed7", "05-tanh_0.3-seed8",
+            "sigmoid_0.1-seed7", "sigmoid_0.1-seed8", "sigmoid_0.2-seed7", "sigmoid_0.2-seed8",
+            "sigmoid_0.3-seed7", "sigmoid_0.3-seed8", "tanh_0.1-seed7", "tanh_0.1-seed8",
+            "tanh_0.2-seed7", "tanh_0.2-seed8", "tanh_0.3-seed7", "tanh_0.3-seed8",
         ])
         XCTAssertEqual(plan.runs.map(\.index), Array(0..<12))
         XCTAssertEqual(plan.runs.map(\.run.combination), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
@@ -72,7 +72,7 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertEqual(run.schedule.rate(epoch: 1, previous: nil), 0.2)
         XCTAssertEqual(run.seed, 8)
         XCTAssertEqual(run.name, "tiny (tanh, 0.2, seed 8)")
-        XCTAssertEqual(run.outputDirectory, temporary.appendingPathComponent("out/04-tanh_0.2-seed8").path)
+        XCTAssertEqual(run.outputDirectory, temporary.appendingPathComponent("out/tanh_0.2-seed8").path)
         XCTAssertEqual(run.outputs.map(\.file), ["loss_curve.png", "metrics.json", "history.csv"])
         XCTAssertEqual(run.overrides, ["activation.type=tanh", "learning_rate.value=0.2", "seed=8"])
         XCTAssertEqual(Set(definitions.map(\.seed)), [7, 8])
@@ -82,22 +82,22 @@ final class SweepPlanTests: XCTestCase {
         let beside = try plan("sweep: {seeds: [1, 2]}", overrides: ["output_dir="])
         XCTAssertEqual(beside.folder, temporary.appendingPathComponent("runs/tiny").path)
         XCTAssertEqual(try beside.definitions().map(\.outputDirectory),
-                       ["runs/tiny/00-seed1", "runs/tiny/00-seed2"].map { temporary.appendingPathComponent($0).path })
+                       ["runs/tiny/seed1", "runs/tiny/seed2"].map { temporary.appendingPathComponent($0).path })
         let out = try plan("sweep: {seeds: [1]}", overrides: ["output_dir="], outputDirectory: "elsewhere/x/")
         XCTAssertEqual(out.folder, "elsewhere/x")
-        XCTAssertEqual(try out.definitions().map(\.outputDirectory), ["elsewhere/x/00-seed1"])
+        XCTAssertEqual(try out.definitions().map(\.outputDirectory), ["elsewhere/x/seed1"])
     }
 
     func testASweepOfSeedsAloneAndNestedKeys() throws {
         let seeds = try plan("sweep: {seeds: [3, 1]}")
-        XCTAssertEqual(seeds.runs.map(\.folderName), ["00-seed3", "00-seed1"])
+        XCTAssertEqual(seeds.runs.map(\.folderName), ["seed3", "seed1"])
         XCTAssertEqual(try seeds.definitions().map(\.seed), [3, 1])
         // A mapping under a key is the keys below it; --set can write either form.
         let nested = try plan("sweep: {network: {layers: {0: {units: [2, 4]}}}}")
         XCTAssertEqual(nested.axes.map(\.key), ["network.layers.0.units"])
         XCTAssertEqual(try nested.definitions().map { $0.network.layers[0].units }, [2, 4])
         let set = try plan("sweep: {seeds: [1]}", overrides: ["sweep.training.epochs=[3, 4]"])
-        XCTAssertEqual(set.runs.map(\.folderName), ["00-3-seed1", "01-4-seed1"])
+        XCTAssertEqual(set.runs.map(\.folderName), ["3-seed1", "4-seed1"])
         XCTAssertEqual(try set.definitions().map(\.training.epochs), [3, 4])
     }
 
@@ -127,7 +127,8 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertEqual(long.split(separator: "_").map(\.count), [32, 32, 30])
 
         // Values that read alike once made safe (a quoted "tanh" is the string tanh too) still get
-        // folders of their own: the combination number leads every name.
+        // folders of their own: 4 hex digits of the SHA-256 of the values as written (joined by
+        // U+001F: sha256('"tanh"\u{1F}1') starts 98bb, sha256('tanh\u{1F}1') a17f).
         let plan = try plan("""
             sweep:
               activation: ["tanh", tanh, {type: leaky_relu, alpha: 0.2}, {type: leaky_relu, alpha: 0.3}]
@@ -135,16 +136,42 @@ final class SweepPlanTests: XCTestCase {
             """)
         let names = plan.runs.map(\.folderName)
         XCTAssertEqual(Set(names).count, 108)
-        XCTAssertEqual(names[0], "000-tanh_1")
-        XCTAssertEqual(names[27], "027-tanh_1")
-        XCTAssertEqual(names[54], "054-leaky_relu_alpha_0.2_1")
-        XCTAssertEqual(names[81], "081-leaky_relu_alpha_0.3_1")
+        XCTAssertEqual(names[0], "tanh_1-98bb")
+        XCTAssertEqual(names[27], "tanh_1-a17f")
+        XCTAssertEqual(names[28], "tanh_2-de97")
+        XCTAssertEqual(names[54], "leaky_relu_alpha_0.2_1")
+        XCTAssertEqual(names[81], "leaky_relu_alpha_0.3_1")
         XCTAssertEqual(plan.runs[54].run.values[0].value, "leaky_relu alpha=0.2")
         for name in names {
             XCTAssertLessThanOrEqual(name.utf8.count, 120)
             XCTAssertTrue(name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._+-".unicodeScalars.contains($0)) }, name)
         }
         XCTAssertEqual(Set(try plan.definitions().map(\.outputDirectory)).count, 108)
+    }
+
+    func testNamesDependOnTheRunsValuesAlone() throws {
+        // A value put in front renumbers the combinations but renames no folder: nothing finished runs again.
+        let two = try plan("sweep: {activation.type: [sigmoid, tanh], seeds: [1]}")
+        let three = try plan("sweep: {activation.type: [relu, sigmoid, tanh], seeds: [1]}")
+        XCTAssertEqual(two.runs.map(\.folderName), ["sigmoid-seed1", "tanh-seed1"])
+        XCTAssertEqual(three.runs.map(\.folderName), ["relu-seed1", "sigmoid-seed1", "tanh-seed1"])
+        XCTAssertEqual(try two.digest(of: two.runs[1]), try three.digest(of: three.runs[2]))
+        // Names that would be hidden, read as options, or Windows devices, and names alike but for case.
+        let cases: [([String], [String])] = [
+            ([".5", "-1"], ["_.5", "_-1"]),
+            (["con", "NUL.txt", "com1", "com10", "lpt0"], ["con_", "NUL.txt_", "com1_", "com10", "lpt0"]),
+        ]
+        for (values, expected) in cases {
+            let nodes = try values.map { try XCTUnwrap(SpecLoader.load(text: "v: \($0)\n", path: "x.yaml")["v"]) }
+            XCTAssertEqual(SweepPlan.folderNames(nodes.map { [$0] }), expected)
+        }
+        // The README's example: sha256sum of "tanh" with its quotes starts cf7f, of tanh fb7e.
+        let tanh = try ["\"tanh\"", "tanh"].map { try XCTUnwrap(SpecLoader.load(text: "v: \($0)\n", path: "x.yaml")["v"]) }
+        XCTAssertEqual(SweepPlan.folderNames(tanh.map { [$0] }), ["tanh-cf7f", "tanh-fb7e"])
+        let cased = try ["Relu", "relu"].map { try XCTUnwrap(SpecLoader.load(text: "v: \($0)\n", path: "x.yaml")["v"]) }
+        let names = SweepPlan.folderNames(cased.map { [$0] })
+        XCTAssertEqual(names.map { $0.prefix(5) }, ["Relu-", "relu-"])
+        XCTAssertNotEqual(names[0].lowercased(), names[1].lowercased())
     }
 
     func testTheDigestFollowsTheRunsSpecNotTheRestOfTheSweep() throws {

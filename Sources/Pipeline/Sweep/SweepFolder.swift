@@ -8,8 +8,8 @@ import Foundation
 ///     OUT/.bp-pipeline-sweep          marker: a sweep wrote here
 ///     OUT/sweep.json                  the plan: keys, seeds, every run's folder and digest
 ///     OUT/summary.csv, OUT/*.png      rebuilt by every sweep, shard and `report`
-///     OUT/03-relu-seed2/              one run folder per run (the plain-run policy applies)
-///     OUT/.03-relu-seed2.failed       a run that failed before writing its folder (exit code)
+///     OUT/relu-seed2/                 one run folder per run (the plain-run policy applies)
+///     OUT/.relu-seed2.failed          a run that failed before writing its folder (exit code)
 ///
 /// Policy: the folder must be missing, empty, or hold the sweep marker; a folder holding
 /// anything else (a user's folder, a plain run's folder) is refused with exit 73. Several

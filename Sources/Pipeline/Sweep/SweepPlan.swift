@@ -29,7 +29,7 @@ public struct SweepPlan {
         /// 0-based position in the sweep's order (what `--shard` divides).
         public let index: Int
         public let run: SweepRun
-        /// The run's folder name inside the sweep folder (`03-relu-seed2`).
+        /// The run's folder name inside the sweep folder (`relu-seed2`).
         public let folderName: String
         let overrides: [SpecOverride]
     }
@@ -322,8 +322,7 @@ public struct SweepPlan {
 
     private static func expand(_ axes: [Axis], seeds: [Int]?, sweep: SpecNode) -> [Entry] {
         let combinations = axes.reduce(1) { $0 * $1.values.count }
-        let width = max(2, String(max(combinations - 1, 0)).count)
-        var entries: [Entry] = []
+        var choices: [[Int]] = []
         for combination in 0..<combinations {
             // Mixed radix, last axis fastest: digit i = (c / Π_{j>i} n_j) mod n_i.
             var rest = combination
@@ -332,20 +331,22 @@ public struct SweepPlan {
                 choice[i] = rest % axis.values.count
                 rest /= axis.values.count
             }
+            choices.append(choice)
+        }
+        let names = folderNames(choices.map { choice in axes.indices.map { axes[$0].values[choice[$0]] } })
+        var entries: [Entry] = []
+        for (combination, choice) in choices.enumerated() {
             var overrides: [SpecOverride] = []
             var values: [SweepRun.Value] = []
             for (i, axis) in axes.enumerated() {
                 let node = axis.values[choice[i]]
-                let label = axis.labels[choice[i]]
                 overrides.append(SpecOverride(path: axis.path, pathLocations: axis.pathLocations, value: node,
                                               argument: "\(axis.key)=\(canonical(node))"))
-                values.append(SweepRun.Value(key: axis.key, value: label))
+                values.append(SweepRun.Value(key: axis.key, value: axis.labels[choice[i]]))
             }
-            let prefix = String(repeating: "0", count: max(0, width - String(combination).count)) + String(combination)
-            let valuesPart = folderText(axes.indices.map { axes[$0].labels[choice[$0]] })
             for seed in seeds.map({ $0.map(Optional.some) }) ?? [nil] {
                 var runOverrides = overrides
-                var parts = [prefix] + (valuesPart.isEmpty ? [] : [valuesPart])
+                var parts = names[combination].isEmpty ? [] : [names[combination]]
                 if let seed {
                     let node = SpecNode(.scalar(String(seed), plain: true), at: sweep["seeds"]?.location ?? sweep.location)
                     runOverrides.append(SpecOverride(path: ["seed"], pathLocations: [node.location], value: node, argument: "seed=\(seed)"))
@@ -358,14 +359,44 @@ public struct SweepPlan {
         return entries
     }
 
+    /// Each combination's folder name (before `-seedS`), from its values alone, so a name
+    /// stays the same whatever else the sweep lists (adding a value or a key in front renumbers
+    /// nothing, and no finished run is run again). Names that would be alike (compared without
+    /// case, as macOS and Windows do) get `-` and 4 hex digits of the SHA-256 of their values as
+    /// written (8 if those meet too); a name that would start with `.` or `-` (hidden, or read
+    /// as an option) starts with `_`; Windows' reserved device names get a `_` after them.
+    static func folderNames(_ combinations: [[SpecNode]]) -> [String] {
+        var names = combinations.map { folderText($0.map(label)) }
+        let hashes = combinations.map { sha256Hex(Array($0.map(canonical).joined(separator: "\u{1F}").utf8)) }
+        for digits in [4, 8, 64] {
+            let groups = Dictionary(grouping: names.indices) { names[$0].lowercased() }
+            let alike = groups.values.filter { $0.count > 1 }.flatMap { $0 }
+            if alike.isEmpty { break }
+            for index in alike {
+                let base = folderText(combinations[index].map(label))
+                names[index] = (base.isEmpty ? "" : base + "-") + hashes[index].prefix(digits)
+            }
+        }
+        return names.map { name in
+            var name = name
+            if name.hasPrefix(".") || name.hasPrefix("-") { name = "_" + name }
+            let stem = name.split(separator: ".", maxSplits: 1).first.map { $0.uppercased() } ?? ""
+            if ["CON", "PRN", "AUX", "NUL"].contains(stem) || (stem.count == 4 && ["COM", "LPT"].contains(String(stem.prefix(3)))
+                                                                && stem.last.map { "123456789".contains($0) } == true) {
+                name += "_"
+            }
+            return name
+        }
+    }
+
     // MARK: - Text
 
     /// The values part of a folder name: each value cut to `maximumLabel` characters (the last
     /// five a `-` and 4 hex digits of its SHA-256), the parts joined by `_`, the whole cut to
     /// `maximumValuesPart`. Only ASCII letters, digits and
     /// `.`, `+`, `-`, `_` survive (anything else becomes `_`, runs of `_` become one), so the
-    /// name is valid on every file system; the combination number in front keeps names unique
-    /// when two values read alike.
+    /// name is valid on every file system; `folderNames` keeps names unique when two values
+    /// read alike.
     static func folderText(_ labels: [String]) -> String {
         let parts = labels.map { label -> String in
             var text = ""
