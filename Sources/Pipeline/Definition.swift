@@ -100,6 +100,9 @@ extension PipelineDefinition {
                                           hasEarlyStopping: training.earlyStopping != nil,
                                           hasRegularization: training.regularization.isActive)
         let expectations = try Expectation.decode(top.optional("expect"), facts: facts)
+        // `sweep` is SweepPlan's (which removes it before a run is decoded); naming it here
+        // makes it a known key, so `sweeep:` is answered with "did you mean 'sweep'".
+        _ = top.optional("sweep")
         try top.finish()
         return PipelineDefinition(name: name, seed: seed, specPath: specPath, specDigest: specDigest,
                                   overrides: overrides, context: context, data: data, dataName: dataName,

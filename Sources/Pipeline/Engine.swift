@@ -63,6 +63,9 @@ public enum Engine {
             for argument in request.overrides {
                 try root.apply(try SpecOverride(parsing: argument))
             }
+            // A sweep's spec read as one run is the spec's own values (run and validate expand
+            // the sweep through SweepPlan instead).
+            root = SweepPlan.removingSweep(root)
             // The loader checked the file is UTF-8, so its text re-encodes to exactly the file's bytes.
             let digest = sha256Hex(Array(root.location.source.text.utf8))
             return try PipelineDefinition.decode(root, specPath: request.specPath, specDigest: digest, overrides: request.overrides,
@@ -130,15 +133,20 @@ public enum Engine {
     /// epoch from its start and ends bit-identical to a run never interrupted; with
     /// `training.checkpoint_every: N` one is also written beside the output folder every N
     /// epochs (for runs killed outright) and the final state goes into the output folder.
+    /// `extraFiles` (top-level names) are written into the folder beside the outputs.
     public static func run(_ prepared: PreparedRun,
                            resumingFrom checkpoint: Checkpoint? = nil,
                            shouldStop: @escaping () -> Bool = { false },
-                           onEpoch: @escaping (EpochRecord) -> Void = { _ in }) throws -> RunResult {
+                           onEpoch: @escaping (EpochRecord) -> Void = { _ in },
+                           extraFiles: [(name: String, bytes: [UInt8])] = []) throws -> RunResult {
         let definition = prepared.definition
         let target = definition.outputDirectory
         let staging = try OutputFolder.stage(for: target, runFiles: definition.runFiles)
         do {
             for output in definition.outputs { try staging.makeFolders(for: output.file) }
+            // Files the caller adds to the run's folder (a sweep's sweep-run.json), listed in
+            // its marker like every output.
+            for file in extraFiles { try staging.writeFile(file.name, file.bytes) }
             let training = definition.training
             let options = training.options(for: prepared.data.task)
             let trainer = training.precision.trainer(network: prepared.network, loss: definition.loss,

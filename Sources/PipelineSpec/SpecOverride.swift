@@ -64,6 +64,16 @@ public struct SpecOverride: Sendable {
         self.value = parsed ?? SpecNode(.scalar("", plain: true), at: at(equals + 2))
     }
 
+    /// An override built from nodes already read, such as a sweep's key and one of its values
+    /// in a spec file: errors about the path point at `pathLocations`, later errors about the
+    /// value at the value node's own place. `argument` is the text shown for it (`KEY=VALUE`).
+    public init(path: [String], pathLocations: [SourceLocation], value: SpecNode, argument: String) {
+        self.argument = argument
+        self.path = path
+        self.pathLocations = pathLocations
+        self.value = value
+    }
+
     /// The path as written ("network.layers.2"), for messages.
     public var pathText: String { path.joined(separator: ".") }
 }

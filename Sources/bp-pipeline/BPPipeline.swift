@@ -10,6 +10,8 @@ struct BPPipeline: ParsableCommand {
         abstract: "Train neural networks by backpropagation from a YAML spec and chart what happened.",
         usage: """
             bp-pipeline SPEC [--out DIR] [--set KEY.PATH=VALUE]... [--max-memory SIZE] [--resume DIR] [--threads N] [--quiet]
+              bp-pipeline SWEEP-SPEC [the options of a run] [--jobs N] [--shard K/N|auto [--shard-count N]]
+              bp-pipeline report DIR
               bp-pipeline validate SPEC [the options of a run]
               bp-pipeline gradcheck SPEC [--set KEY.PATH=VALUE]... [--tolerance TOL] [--threads N]
               bp-pipeline explain SPEC --weight L:J,K [--epoch E] [--format text|markdown|latex]
@@ -18,12 +20,14 @@ struct BPPipeline: ParsableCommand {
               bp-pipeline plugins
               bp-pipeline schema
             """,
-        discussion: "Exit codes: 0 success, 1 training failed (diverged), 3 an expect: condition failed (outputs written), "
+        discussion: "Exit codes: 0 success, 1 training failed (diverged; in a sweep: any run failed), "
+            + "3 an expect: condition failed (outputs written; in a sweep: in any run), "
             + "64 bad usage or invalid spec, "
             + "65 invalid data, 66 missing or unreadable input, 73 output cannot be written, "
             + "130/143 interrupted by SIGINT/SIGTERM.",
         version: Engine.version,
-        subcommands: [Run.self, Validate.self, Plugins.self, GradCheck.self, ExplainWeight.self, Schema.self, Predict.self, Evaluate.self],
+        subcommands: [Run.self, Validate.self, Report.self, Predict.self, Evaluate.self, Plugins.self, GradCheck.self,
+                      ExplainWeight.self, Schema.self, SweepRunChild.self],
         defaultSubcommand: Run.self)
 
     /// A misspelt command would otherwise be read as the spec of the default `run` command
@@ -80,12 +84,21 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup var threads: ThreadsOption
 
+    @OptionGroup var sweep: SweepOptions
+
     var request: RunRequest {
         var request = spec.request
         request.outputDirectory = out
         request.maximumMemory = maxMemory.bytes
         request.resumeDirectory = resume
         return request
+    }
+
+    /// `--jobs` and `--shard` mean nothing to a spec without `sweep:`.
+    func refuseSweepOptions() throws {
+        guard sweep.isGiven else { return }
+        let option = sweep.jobs != 1 ? "--jobs" : sweep.shard != nil ? "--shard" : "--shard-count"
+        throw PipelineError(.usage, "\(option): error: \(spec.spec) has no sweep: section; \(option) applies to sweeps only")
     }
 
     /// Loads the spec, the checkpoint (with `--resume`) and the data, and checks the output folder.
@@ -122,6 +135,8 @@ struct Run: ParsableCommand {
     func run() throws {
         options.threads.apply()
         try Terminal.exitOnError {
+            if let plan = try SweepPlan.load(options.request) { return try SweepCommand.run(plan, options) }
+            try options.refuseSweepOptions()
             let (prepared, checkpoint) = try options.prepare()
             let progress = Progress(total: prepared.definition.training.epochs, enabled: !options.quiet && isatty(2) != 0)
             StopSignal.install()
@@ -164,6 +179,8 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         try Terminal.exitOnError {
+            if let plan = try SweepPlan.load(options.request) { return try SweepCommand.validate(plan, options) }
+            try options.refuseSweepOptions()
             let (prepared, _) = try options.prepare()
             guard !options.quiet else { return }
             let d = prepared.definition

@@ -113,17 +113,23 @@ final class Progress {
 enum StopSignal {
     private static let received = Atomic<Int32>(0)
 
-    static func install() {
+    /// `resetting: false` (a sweep's runs) takes a repeated signal as the first: Slurm signals
+    /// every process of a job step and the sweep forwards the signal too, and the run must still
+    /// get to write its outputs and checkpoint.
+    static func install(resetting: Bool = true) {
         for signal in [SIGINT, SIGTERM] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in StopSignal.received.store(number, ordering: .relaxed) }
             sigemptyset(&action.sa_mask)
-            action.sa_flags = Int32(bitPattern: UInt32(SA_RESETHAND))
+            action.sa_flags = resetting ? Int32(bitPattern: UInt32(SA_RESETHAND)) : 0
             sigaction(signal, &action, nil)
         }
     }
 
     static var requested: Bool { received.load(ordering: .relaxed) != 0 }
+
+    /// The signal received (SIGINT or SIGTERM), 0 before any; a sweep forwards it to its runs.
+    static var receivedSignal: Int32 { received.load(ordering: .relaxed) }
 
     /// 130 after SIGINT, 143 after SIGTERM (128 + the signal number).
     static var exitCode: Pipeline.ExitCode {

@@ -13,7 +13,12 @@ final class SpecSchemaTests: XCTestCase {
     /// What the tool says of a spec tree: nil when it decodes, else the error's first line.
     static func toolError(_ root: SpecNode) -> String? {
         do {
-            _ = try PipelineDefinition.decode(root, specPath: "/specs/base.yaml", specDigest: "", overrides: [])
+            // A sweep's spec is accepted when every one of its runs is.
+            if let plan = try SweepPlan.plan(root, request: RunRequest(specPath: "/specs/base.yaml")) {
+                _ = try plan.definitions()
+            } else {
+                _ = try PipelineDefinition.decode(root, specPath: "/specs/base.yaml", specDigest: "", overrides: [])
+            }
             return nil
         } catch {
             return String(describing: error).split(separator: "\n").first.map(String.init) ?? "error"
@@ -75,7 +80,10 @@ final class SpecSchemaTests: XCTestCase {
             for file in try manager.contentsOfDirectory(atPath: url.path).sorted() where file.hasSuffix(".yaml") {
                 let path = url.appendingPathComponent(file).path
                 guard let root = try? SpecLoader.load(path: path) else { continue }
-                let accepted = (try? PipelineDefinition.decode(root, specPath: path, specDigest: "", overrides: [])) != nil
+                // A sweep's spec is accepted when its runs are (SweepPlan decodes each); the schema sees it whole.
+                let accepted = root["sweep"] == nil
+                    ? (try? PipelineDefinition.decode(root, specPath: path, specDigest: "", overrides: [])) != nil
+                    : (try? SweepPlan.plan(root, request: RunRequest(specPath: path))?.definitions()) != nil
                 if folder == "Pipelines" { XCTAssertTrue(accepted, "\(file) is an example, so the tool accepts it") }
                 if accepted { specs.append(("\(folder)/\(file)", root)) }
             }
@@ -125,6 +133,13 @@ final class SpecSchemaTests: XCTestCase {
         (["learning_rate=constant"], "learning_rate", "type", "'constant' is not of type 'object'"),
         (["learning_rate={type: step, value: 0.1}"], "learning_rate", "required", "'step_size' is a required property"),
         (["outputs={type: metrics}"], "outputs", "type", "is not of type 'array', 'null'"),
+        (["sweep={activation.type: relu}"], "sweep/activation.type", "type", "'relu' is not of type 'array'"),
+        (["sweep={activation.type: []}"], "sweep/activation.type", "minItems", "[] should be non-empty"),
+        (["sweep={seeds: [1, -1]}"], "sweep/seeds/1", "minimum", "-1 is less than the minimum of 0"),
+        (["sweep={seeds: [2, 2]}"], "sweep/seeds", "uniqueItems", "has non-unique elements"),
+        (["sweep={output_dir: [a, b]}"], "sweep", "not", "should not be valid"),
+        (["sweep={seed: [1, 2]}"], "sweep", "not", "should not be valid"),
+        (["sweep={}"], "sweep", "minProperties", "{} should be non-empty"),
     ]
 
     func testMisspeltKeysWrongTypesRangesAndUnknownPluginsFail() throws {
