@@ -62,7 +62,11 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(lines.count, 10, result.stdout)
         XCTAssertEqual(lines[0], "[1/8] sigmoid_0.1-seed1: completed, 15 epochs, final_loss \(try numberText("final_loss", inMetricsOf: "sigmoid_0.1-seed1")), expect: failed")
         XCTAssertEqual(lines[8], "grid: 8 runs: 8 completed")
-        XCTAssertEqual(lines[9], "  summary: runs/grid/summary.csv")
+        XCTAssertEqual(lines[9], "  summary: runs/grid/summary.csv; charts: loss_comparison.png, gradients_by_depth.png")
+        for chart in ["loss_comparison.png", "gradients_by_depth.png"] {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent("runs/grid/\(chart)"))
+            XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], chart)
+        }
         let rows = try summary("runs/grid")
         XCTAssertEqual(rows[0], ["run", "activation.type", "learning_rate.value", "seed", "status", "epochs", "final_loss",
                                  "val_loss", "val_accuracy", "test_loss", "test_accuracy", "train_seconds", "expect_passed"])
@@ -161,7 +165,7 @@ final class SweepTests: XCTestCase {
         }
         let report = try Binary.run(["report", "sharded"], in: folder)
         XCTAssertEqual(report.status, 0, report.stderr)
-        XCTAssertEqual(report.stdout, "sharded/summary.csv: 8 runs: 8 completed\n")
+        XCTAssertEqual(report.stdout, "sharded/summary.csv: 8 runs: 8 completed\n  charts: loss_comparison.png, gradients_by_depth.png\n")
         XCTAssertEqual(try summaryWithoutTimes("sharded"), try summaryWithoutTimes("whole"))
         // Two shards at once into one folder (shard 2 starts while shard 1 runs): neither minds the other.
         var second: Binary.Result?
@@ -331,7 +335,7 @@ final class SweepTests: XCTestCase {
             XCTAssertTrue(exists("runs/slow/\(run)/checkpoint.bin"), run)
         }
         let report = try Binary.run(["report", "runs/slow"], in: folder)
-        XCTAssertEqual(report.stdout, "runs/slow/summary.csv: 3 runs: 2 interrupted, 1 missing\n")
+        XCTAssertEqual(report.stdout, "runs/slow/summary.csv: 3 runs: 2 interrupted, 1 missing\n  charts: loss_comparison.png, gradients_by_depth.png\n")
     }
 
     func testTheSweepFolderIsNeverAnotherFolder() throws {

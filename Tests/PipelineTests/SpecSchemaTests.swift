@@ -95,7 +95,7 @@ final class SpecSchemaTests: XCTestCase {
             specs.append(("example of \(entry.kind.rawValue) \(entry.name)", root))
         }
         let pipelines = specs.filter { $0.0.hasPrefix("Pipelines/") }.count
-        XCTAssertEqual(pipelines, 9)
+        XCTAssertEqual(pipelines, 10)
         XCTAssertGreaterThanOrEqual(specs.count - pipelines - PluginParameterTests.entries.count, 30, "the fixtures the tool accepts")
         let failures = try SchemaValidator.failures(of: specs.map { SchemaValidator.json($0.1) })
         for ((name, _), found) in zip(specs, failures) {
