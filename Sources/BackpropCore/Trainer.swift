@@ -497,8 +497,30 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     /// asked, the accuracy: one pass over the data.
     func evaluate(_ data: DatasetOf<Scalar>, accuracy: Bool) -> (loss: Double, accuracy: Double?) {
         let penalty = options.regularization.isActive ? options.regularization.penalty(network) : 0
-        let measured = network.evaluate(on: data, loss: loss, accuracy: accuracy)
+        let measured: (loss: Double, accuracy: Double?)
+        if let group, group.size > 1, data.count > 0 {
+            measured = sharedEvaluation(data, accuracy: accuracy, group: group)
+        } else {
+            measured = network.evaluate(on: data, loss: loss, accuracy: accuracy)
+        }
         return (measured.loss + penalty, measured.accuracy)
+    }
+
+    /// `NetworkOf.evaluate` split over the group: each process sums the loss and the correct
+    /// count over its share of the samples, one exchange adds the shares in rank order.
+    private func sharedEvaluation(_ data: DatasetOf<Scalar>, accuracy: Bool, group: any ProcessGroup) -> (loss: Double, accuracy: Double?) {
+        let share = group.share(of: 0..<data.count)
+        let part = network.sums(on: data, rows: share, loss: loss, accuracy: accuracy)
+        let mine = [part.loss, Double(part.correct)]
+        var all = [Double](repeating: 0, count: 2 * group.size)
+        mine.withUnsafeBytes { bytes in all.withUnsafeMutableBytes { group.allGather(bytes, into: $0) } }
+        var total = 0.0, correct = 0.0
+        for r in 0..<group.size {
+            total += all[2 * r]
+            correct += all[2 * r + 1]
+        }
+        let count = Double(data.count)
+        return (total / count, accuracy ? correct / count : nil)
     }
 
     /// Mean loss on `data` plus the regularization penalty (what training minimises).
