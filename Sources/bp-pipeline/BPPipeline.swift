@@ -129,7 +129,9 @@ struct Run: ParsableCommand {
             let result = try Engine.run(prepared, resumingFrom: checkpoint, group: group, shouldStop: { StopSignal.requested },
                                         onEpoch: progress.update)
             progress.finish()
-            if options.quiet {
+            if let group, group.rank != 0 {
+                // Rank 0 prints the summary and the verdicts for the job.
+            } else if options.quiet {
                 Terminal.printFailedExpectations(result)
             } else {
                 Terminal.printSummary(result, resume: options.resumeCommand(into: result.outputDirectory))

@@ -180,6 +180,16 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(missing.stderr, "missing.yaml: error: no such file\n")
     }
 
+    func testAFailedExpectationIsPrintedOnceAndEveryRankExits3() throws {
+        let plain = try Binary.run(["parallel.yaml", "--out", "runs/plain", "--quiet", "--set", "expect.final_loss=< 0.0001"], in: folder)
+        XCTAssertEqual(plain.status, 3, plain.stderr)
+        let result = try mpirun(ranks: 2, ["parallel.yaml", "--quiet", "--set", "expect.final_loss=< 0.0001"])
+        XCTAssertEqual(result.status, 3, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("parallel.yaml: error: expect: final_loss "), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, plain.stderr.split(separator: "\n").count, result.stderr)
+        XCTAssertEqual(try metrics("parallel")["expect_passed"] as? Bool, false)
+    }
+
     func testDivergenceIsAgreedAndReportedAsInAPlainRun() throws {
         // One sample: rank 0's share of every batch is empty, the overflow happens on rank 1 alone.
         let plain = try Binary.run(["explodes.yaml", "--out", "runs/plain"], in: folder)
