@@ -16,6 +16,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Open MPI, for data-parallel training under mpirun/srun (its handles through shim.h).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         // libpng reports errors by longjmp; this small C target owns the setjmp.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
 
@@ -30,7 +32,7 @@ let package = Package(
         // Drawing, charts and PNG encoding; the only importer of CCairo and CPNG.
         .target(name: "Render", dependencies: ["CCairo", "CPNG", "CPNGShim"]),
         // Stage protocols, the registry, the engine and the built-in stages.
-        .target(name: "Pipeline", dependencies: ["BackpropCore", "PipelineSpec", "Render", "CZlib"]),
+        .target(name: "Pipeline", dependencies: ["BackpropCore", "PipelineSpec", "Render", "CZlib", "CMPI"]),
         // Argument parsing -> engine -> exit code.
         .executableTarget(name: "bp-pipeline", dependencies: [
             "Pipeline",

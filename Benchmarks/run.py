@@ -2,13 +2,16 @@
 """The side-by-side benchmark: bp-pipeline against reference implementations of the same
 workloads, interleaved in one run, threads pinned to 1 and then to all cores.
 
-    python3 Benchmarks/run.py [--repeats 3] [--workloads w1,w2,w3,load,seed] [--binary PATH]
+    python3 Benchmarks/run.py [--repeats 3] [--workloads w1,w2,w3,load,seed,mpi] [--binary PATH]
 
 Builds a release bp-pipeline (scratch path .build-bench), the C loop (Benchmarks/.build) and a
 virtual environment (Benchmarks/.venv: numpy, scikit-learn, threadpoolctl and torch from PyPI),
 then runs every implementation R times in turn (A B C ... A B C ...) and prints one Markdown
 table of medians: samples/s, ns/step or ms/epoch, bp-pipeline's speed over each peer's, peak
 RSS (the child's ru_maxrss, from wait4). Progress goes to stderr, the tables to stdout.
+The mpi workload runs W1 float32 data-parallel under Open MPI's mpirun with N = 1 and 2 ranks
+of one thread each, beside a plain one-thread run, and adds a table of samples/s, the speed-up
+over the plain run and the fraction of train_seconds spent in the gradient exchange.
 A benchmark, not a test: nothing passes or fails, and the machine's other load shows up in
 the figures (the interleaving keeps the ratios fair).
 Standard library only; Python 3.9 or later.
@@ -181,6 +184,30 @@ def bp_samples(_, out, __):
     return m["samples_per_second"], m.get("last_epoch_loss")
 
 
+def bp_samples_and_exchange(_, out, __):
+    """samples/s, and in place of a loss the fraction of train_seconds spent in the exchanges."""
+    m = read_metrics(out)
+    return m["samples_per_second"], m.get("exchange_seconds", 0) / m["train_seconds"]
+
+
+def mpi_table(jobs):
+    """The data-parallel rows: samples/s, speed-up over the plain one-thread run, time in the exchange."""
+    rows = [job for job in jobs if job.workload == "MPI W1"]
+    if not rows:
+        return ""
+    plain = next((median(job.figures) for job in rows if job.implementation.endswith("plain") and job.figures), None)
+    lines = ["| W1 float32, 1 thread per rank | samples/s (median) | speed-up over plain | time in the exchange |",
+             "|---|---|---|---|"]
+    for job in rows:
+        if job.skip or not job.figures:
+            lines.append(f"| {job.implementation} | {job.skip or job.error or 'no result'} | | |")
+            continue
+        figure = median(job.figures)
+        speedup = "–" if plain is None else f"{figure / plain:.2f}×"
+        lines.append(f"| {job.implementation} | {number(figure)} | {speedup} | {100 * median(job.losses):.1f} % |")
+    return "\n".join(lines)
+
+
 def bp_ns_per_step(_, out, __):
     m = read_metrics(out)
     return m["train_seconds"] / m["epochs"] * 1e9, m.get("final_loss")
@@ -254,6 +281,18 @@ def jobs_for(threads, binary, features, python, peers, c_loop, workloads):
     if "load" in workloads and threads == 1:
         jobs.append(Job("load", "bp-pipeline validate w1.yaml, whole process", "float64", 1, [binary, "validate", "w1.yaml"],
                         bp_env, "ms", whole_process_ms, writes=False, skip="" if os.path.isdir(FASHION) else f"no {FASHION}"))
+    if "mpi" in workloads and threads == 1:
+        mpirun = shutil.which("mpirun")
+        root = ["--allow-run-as-root"] if os.geteuid() == 0 else []
+        skip = "" if os.path.isdir(FASHION) else f"no {FASHION}"
+        for ranks in [0, 1, 2]:
+            # ranks 0: the plain run (no mpirun, MPI never initialised), the speed-up's reference.
+            name = "bp-pipeline, plain" if ranks == 0 else f"bp-pipeline, mpirun -np {ranks}"
+            launch = [] if ranks == 0 else [mpirun or "mpirun", *root, "-q", "--bind-to", "core", "-np", str(ranks)]
+            jobs.append(Job("MPI W1", name, "float32", 1,
+                            launch + [binary, "w1.yaml", "--set", "training.precision=float32", "--threads", "1"],
+                            bp_env, "samples/s", bp_samples_and_exchange,
+                            skip=skip or ("" if ranks == 0 or mpirun else "no mpirun")))
     if "seed" in workloads and threads == 1:
         jobs.append(Job("seed", "bp-pipeline, whole process", "float64", 1,
                         bp(os.path.join(ROOT, "Pipelines", "seed.yaml")), bp_env, "ms", whole_process_ms))
@@ -289,6 +328,8 @@ def table(jobs):
     lines = ["| workload | implementation | precision | threads | median | unit | bp-pipeline's speed ÷ this | peak RSS MiB | loss |",
              "|---|---|---|---|---|---|---|---|---|"]
     for job in jobs:
+        if job.workload == "MPI W1":
+            continue  # mpi_table's
         mine = job.implementation.startswith("bp-pipeline")
         if job.skip or not job.figures:
             why = job.skip or job.error or "no result"
@@ -334,6 +375,10 @@ def targets(jobs, cores):
          bp("W1", "float32", 1, lambda j: j.rss) or bp("W1", "float64", 1, lambda j: j.rss), 150, "≤"),
         ("Pipelines/seed.yaml whole process ≤ 100 ms", bp("seed", "float64", 1, lambda j: j.figures), 100, "≤"),
     ]
+    plain, two = find("MPI W1", "bp-pipeline, plain", "float32", 1), find("MPI W1", "bp-pipeline, mpirun -np 2", "float32", 1)
+    if plain and two and plain.figures and two.figures:
+        rows.append(("W1 float32, mpirun -np 2, 1 thread each: ≥ 1.7× the plain 1-thread run",
+                     median(two.figures) / median(plain.figures), 1.7, "≥"))
     lines = ["| target | measured | met |", "|---|---|---|"]
     for name, value, bound, sense in rows:
         met = "–" if value is None else ("yes" if (value >= bound if sense == "≥" else value <= bound) else "no")
@@ -385,7 +430,7 @@ def machine(binary, python):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each implementation (the median is shown)")
-    parser.add_argument("--workloads", default="w1,w2,w3,load,seed", help="comma-separated: w1, w2, w3, load, seed")
+    parser.add_argument("--workloads", default="w1,w2,w3,load,seed,mpi", help="comma-separated: w1, w2, w3, load, seed, mpi")
     parser.add_argument("--binary", help="a bp-pipeline to measure instead of building one")
     args = parser.parse_args()
     workloads = set(args.workloads.lower().split(","))
@@ -425,6 +470,9 @@ def main():
           f"training.precision {'supported' if features['float32'] else 'not supported by this build'}")
     print()
     print(table(all_jobs))
+    if mpi_table(all_jobs):
+        print()
+        print(mpi_table(all_jobs))
     print()
     print(targets(all_jobs, cores))
 

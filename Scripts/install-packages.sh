@@ -9,6 +9,8 @@ packages=(
   libcairo2-dev        # chart drawing (CCairo)
   libopenblas-dev      # matrix products (CBLAS)
   zlib1g-dev           # gzip-compressed IDX files (CZlib)
+  libopenmpi-dev       # data-parallel training under mpirun/srun (CMPI)
+  openmpi-bin          # mpirun, for the multi-process tests
   fonts-dejavu-core    # chart text (DejaVu Sans through fontconfig)
   dataset-fashion-mnist  # /usr/share/datasets/fashion-mnist for Pipelines/fashion-mnist.yaml
   python3-jsonschema   # tests only: a draft-07 validator for `bp-pipeline schema` (pulls in python3)

@@ -47,11 +47,20 @@ extension NetworkOf {
             let value = lossOfLastForward(target: data.targets, loss: loss)
             return (value, accuracy ? Double(Self.correctCount(output, data.targets)) / Double(data.count) : nil)
         }
+        let (total, correct) = sums(on: data, rows: 0..<data.count, loss: loss, accuracy: accuracy, chunk: chunk)
+        return (total / Double(data.count), accuracy ? Double(correct) / Double(data.count) : nil)
+    }
+
+    /// Σ (chunk's mean loss · chunk rows) and the correct count (0 without `accuracy`) over the
+    /// samples `rows` of `data`, in chunks of `chunk` rows: `evaluate`'s sums, or one process's
+    /// part of them in data-parallel training.
+    func sums(on data: DatasetOf<Scalar>, rows: Range<Int>, loss: any Loss, accuracy: Bool,
+              chunk: Int = 4096) -> (loss: Double, correct: Int) {
         var total = 0.0
         var correct = 0
-        var start = 0
-        while start < data.count {
-            let end = min(start + chunk, data.count)
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let end = min(start + chunk, rows.upperBound)
             data.inputs.copyRows(start..<end, into: &chunkInputs)
             data.targets.copyRows(start..<end, into: &chunkTargets)
             forwardPass(chunkInputs)
@@ -59,7 +68,7 @@ extension NetworkOf {
             if accuracy { correct += Self.correctCount(output, chunkTargets) }
             start = end
         }
-        return (total / Double(data.count), accuracy ? Double(correct) / Double(data.count) : nil)
+        return (total, correct)
     }
 
     /// Network outputs for every sample, (count, outputs), in chunks.

@@ -73,17 +73,21 @@ public enum Precision: String, Sendable, CaseIterable {
 
     /// A trainer in this precision for the float64 `network`: float64 trains it directly; float32
     /// trains a converted copy and puts the trained parameters back into `network` (exactly:
-    /// every Float is a Double).
+    /// every Float is a Double). `group`: see `TrainerOf.group`.
     public func trainer(network: Network, loss: any Loss, optimizer: any Optimizer,
                         schedule: any LearningRateSchedule, options: TrainingOptions,
-                        generator: SeededGenerator) -> any TrainingSession {
+                        generator: SeededGenerator, group: (any ProcessGroup)? = nil) -> any TrainingSession {
         switch self {
         case .float64:
-            return Trainer(network: network, loss: loss, optimizer: optimizer, schedule: schedule,
-                           options: options, generator: generator)
-        case .float32:
-            return Float32Trainer(network: network, loss: loss, optimizer: optimizer, schedule: schedule,
+            let trainer = Trainer(network: network, loss: loss, optimizer: optimizer, schedule: schedule,
                                   options: options, generator: generator)
+            trainer.group = group
+            return trainer
+        case .float32:
+            let trainer = Float32Trainer(network: network, loss: loss, optimizer: optimizer, schedule: schedule,
+                                         options: options, generator: generator)
+            trainer.trainer.group = group
+            return trainer
         }
     }
 }

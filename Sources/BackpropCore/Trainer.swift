@@ -177,6 +177,10 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     public let schedule: any LearningRateSchedule
     public let options: TrainingOptions
     public private(set) var generator: SeededGenerator
+    /// Data-parallel training: the processes sharing every batch (nil: this process alone).
+    /// Each computes its share of the batch, one exchange per step sums the gradients, loss,
+    /// correct count and stop requests over all of them, and every process takes the same step.
+    public var group: (any ProcessGroup)?
 
     // Progress: with the parameters, optimizer and schedule, exactly what `state` holds.
     /// The 1-based epoch `train` runs next.
@@ -327,6 +331,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         var divergence: (epoch: Int, layer: Int?)?
         var samplesProcessed = 0
         let gather = batchSize < training.count
+        let exchange = group.map { StepExchange(group: $0, parameters: parameters) }
         interruptedInsideEpoch = false
         epochStart = nil
 
@@ -346,13 +351,20 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                 meanAbs[l] = 0
             }
             var finishedEpoch = true
+            // With a group, the stop request every process agreed on in the last exchange.
+            var agreedStop = false
 
             var start = 0
             while start < training.count {
                 let end = min(start + batchSize, training.count)
                 var batchLoss: Double
+                var nonFiniteLayer: Int?
                 // Gradients are written over, not added to: no zeroing pass.
-                if gather {
+                if let exchange {
+                    let totals = sharedGradient(training, start..<end, exchange: exchange, fused: fused, stop: shouldStop())
+                    (batchLoss, nonFiniteLayer, agreedStop) = (totals.loss, totals.nonFiniteLayer, totals.stop)
+                    correct += totals.correct
+                } else if gather {
                     training.inputs.gatherRows(order[start..<end], into: &batchInputs)
                     training.targets.gatherRows(order[start..<end], into: &batchTargets)
                     batchLoss = network.gradient(batchInputs, target: batchTargets, loss: loss, fused: fused, accumulate: false)
@@ -375,7 +387,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                     status = .diverged
                     // The first layer whose net input or output is no longer finite; the output
                     // layer when every layer is finite and the loss itself overflowed.
-                    if let layer = Self.firstNonFiniteActivation(network) {
+                    if let layer = exchange == nil ? Self.firstNonFiniteActivation(network) : nonFiniteLayer {
                         divergence = (epoch, layer)
                         failure = "the loss became \(batchLoss) in epoch \(epoch): the outputs of layer \(layer) are no longer finite"
                     } else {
@@ -396,7 +408,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                     break
                 }
                 start = end
-                if start < training.count && shouldStop() {
+                if start < training.count && (exchange == nil ? shouldStop() : agreedStop) {
                     status = .interrupted
                     interruptedInsideEpoch = true
                     finishedEpoch = false
@@ -436,7 +448,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             }
             onEpoch(record)
             if finishedEpoch, let onState { onState(state) }
-            if status == .completed && shouldStop() { status = .interrupted }
+            if status == .completed && (exchange == nil ? shouldStop() : agreedStop) { status = .interrupted }
         }
 
         if let stopping = options.earlyStopping, stopping.restoreBest, status == .completed || status == .stoppedEarly,
@@ -462,12 +474,53 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         return outcome
     }
 
+    /// A data-parallel step's forward and backward pass over this process's share of the
+    /// positions `batch` of the sample order, then the exchange: afterwards the gradients, the
+    /// loss and the correct count are the whole batch's, as one process would have computed them
+    /// up to the order of the sums. `stop` is this process's stop request.
+    private func sharedGradient(_ training: DatasetOf<Scalar>, _ batch: Range<Int>, exchange: StepExchange<Scalar>,
+                                fused: (any FusedOutputLoss)?, stop: Bool) -> StepTotals {
+        let share = exchange.group.share(of: batch)
+        var value = 0.0, correct = 0, nonFinite: Int?
+        if !share.isEmpty {
+            training.inputs.gatherRows(order[share], into: &batchInputs)
+            training.targets.gatherRows(order[share], into: &batchTargets)
+            value = network.gradient(batchInputs, target: batchTargets, loss: loss, fused: fused, accumulate: false)
+            if options.measureAccuracy { correct = NetworkOf.correctCount(network.output, batchTargets) }
+            if !value.isFinite { nonFinite = Self.firstNonFiniteActivation(network) }
+        }
+        return exchange.reduce(network.parameters, share: share.count, of: batch.count, loss: value, correct: correct,
+                               stop: stop, nonFiniteLayer: nonFinite)
+    }
+
     /// Mean loss on `data` plus the regularization penalty (what training minimises) and, when
     /// asked, the accuracy: one pass over the data.
     func evaluate(_ data: DatasetOf<Scalar>, accuracy: Bool) -> (loss: Double, accuracy: Double?) {
         let penalty = options.regularization.isActive ? options.regularization.penalty(network) : 0
-        let measured = network.evaluate(on: data, loss: loss, accuracy: accuracy)
+        let measured: (loss: Double, accuracy: Double?)
+        if let group, group.size > 1, data.count > 0 {
+            measured = sharedEvaluation(data, accuracy: accuracy, group: group)
+        } else {
+            measured = network.evaluate(on: data, loss: loss, accuracy: accuracy)
+        }
         return (measured.loss + penalty, measured.accuracy)
+    }
+
+    /// `NetworkOf.evaluate` split over the group: each process sums the loss and the correct
+    /// count over its share of the samples, one exchange adds the shares in rank order.
+    private func sharedEvaluation(_ data: DatasetOf<Scalar>, accuracy: Bool, group: any ProcessGroup) -> (loss: Double, accuracy: Double?) {
+        let share = group.share(of: 0..<data.count)
+        let part = network.sums(on: data, rows: share, loss: loss, accuracy: accuracy)
+        let mine = [part.loss, Double(part.correct)]
+        var all = [Double](repeating: 0, count: 2 * group.size)
+        mine.withUnsafeBytes { bytes in all.withUnsafeMutableBytes { group.allGather(bytes, into: $0) } }
+        var total = 0.0, correct = 0.0
+        for r in 0..<group.size {
+            total += all[2 * r]
+            correct += all[2 * r + 1]
+        }
+        let count = Double(data.count)
+        return (total / count, accuracy ? correct / count : nil)
     }
 
     /// Mean loss on `data` plus the regularization penalty (what training minimises).

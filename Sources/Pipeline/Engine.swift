@@ -134,24 +134,44 @@ public enum Engine {
     /// `training.checkpoint_every: N` one is also written beside the output folder every N
     /// epochs (for runs killed outright) and the final state goes into the output folder.
     /// `extraFiles` (top-level names) are written into the folder beside the outputs.
+    ///
+    /// With a `group` (data-parallel under MPI) every rank trains and rank 0 alone writes: the
+    /// other ranks create no folder and write no checkpoint. The ranks agree (`MPIGroup.agree`)
+    /// once rank 0's staging folder exists, so its failure there ends them all before training.
     public static func run(_ prepared: PreparedRun,
                            resumingFrom checkpoint: Checkpoint? = nil,
+                           group: MPIGroup? = nil,
                            shouldStop: @escaping () -> Bool = { false },
                            onEpoch: @escaping (EpochRecord) -> Void = { _ in },
                            extraFiles: [(name: String, bytes: [UInt8])] = []) throws -> RunResult {
         let definition = prepared.definition
         let target = definition.outputDirectory
-        let staging = try OutputFolder.stage(for: target, runFiles: definition.runFiles)
+        let writes = (group?.rank ?? 0) == 0
+        var staging: OutputFolder?
+        var failure: (any Error)?
+        if writes {
+            do {
+                staging = try OutputFolder.stage(for: target, runFiles: definition.runFiles)
+                for output in definition.outputs { try staging?.makeFolders(for: output.file) }
+                // Files the caller adds to the run's folder (a sweep's sweep-run.json), listed in
+                // its marker like every output.
+                for file in extraFiles { try staging?.writeFile(file.name, file.bytes) }
+            } catch {
+                failure = error
+            }
+        }
         do {
-            for output in definition.outputs { try staging.makeFolders(for: output.file) }
-            // Files the caller adds to the run's folder (a sweep's sweep-run.json), listed in
-            // its marker like every output.
-            for file in extraFiles { try staging.writeFile(file.name, file.bytes) }
+            if let group { try group.agree(failure) } else if let failure { throw failure }
+        } catch {
+            staging?.discard()
+            throw error
+        }
+        do {
             let training = definition.training
             let options = training.options(for: prepared.data.task)
             let trainer = training.precision.trainer(network: prepared.network, loss: definition.loss,
                                                      optimizer: training.optimizer, schedule: definition.schedule,
-                                                     options: options, generator: prepared.generator)
+                                                     options: options, generator: prepared.generator, group: group)
             let periodicPath = Checkpoint.periodicPath(for: target)
             var periodicFailure: PipelineError?
             let every = training.checkpointEvery
@@ -162,7 +182,7 @@ public enum Engine {
                 outcome = try trainer.train(
                     prepared.data.training, validation: prepared.data.validation, resumingFrom: checkpoint?.state,
                     shouldStop: { periodicFailure != nil || shouldStop() }, onEpoch: onEpoch,
-                    onState: every.map { every in { state in
+                    onState: every.flatMap { every in writes ? { state in
                         if (state.nextEpoch - 1) % every == 0, periodicFailure == nil {
                             do {
                                 try Checkpoint(state, for: definition).writeAtomically(to: periodicPath)
@@ -171,21 +191,26 @@ public enum Engine {
                                     ?? PipelineError.output("cannot write the checkpoint: \(error)", path: periodicPath)
                             }
                         }
-                    } })
+                    } : nil })
             } catch let mismatch as StateMismatch {
                 throw PipelineError(.usage, "\(target): error: the checkpoint does not fit this run: \(mismatch.description)")
             }
             if let periodicFailure { throw periodicFailure }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
+            var report = RunReport(definition: definition, network: prepared.network, data: prepared.data,
+                                   outcome: outcome, trainingSeconds: seconds, version: version)
+            if outcome.status != .interrupted { report.expectations = definition.expectations.map { $0.check(report) } }
+            if let group {
+                report.ranks = group.size
+                report.exchangeSeconds = Double(group.exchangeNanoseconds) / 1e9
+            }
+            guard let staging else { return RunResult(report: report, outputDirectory: target) }
             if outcome.status == .interrupted {
                 try staging.writeFile(Checkpoint.fileName, try Checkpoint(trainer.resumableState, for: definition).encoded())
             } else if every != nil && outcome.status != .diverged {
                 try staging.writeFile(Checkpoint.fileName, try Checkpoint(trainer.state, for: definition).encoded())
             }
-            var report = RunReport(definition: definition, network: prepared.network, data: prepared.data,
-                                   outcome: outcome, trainingSeconds: seconds, version: version)
-            if outcome.status != .interrupted { report.expectations = definition.expectations.map { $0.check(report) } }
             for output in definition.outputs {
                 do {
                     try output.write(report, to: staging.path + "/" + output.file)
@@ -198,7 +223,7 @@ public enum Engine {
             _ = unlink(periodicPath)
             return RunResult(report: report, outputDirectory: target)
         } catch {
-            staging.discard()
+            staging?.discard()
             throw error
         }
     }

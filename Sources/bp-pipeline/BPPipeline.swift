@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 @preconcurrency import Glibc
 import Pipeline
 
@@ -33,8 +34,11 @@ struct BPPipeline: ParsableCommand {
     /// A misspelt command would otherwise be read as the spec of the default `run` command
     /// ("cannot read valdate"); answer it as the typo it is first.
     static func main() {
+        // Before MPI_Init, so also under mpirun: the restart keeps the process id and the
+        // environment the launcher gave the rank (checked with Open MPI 4.1).
         KernelChoice.restartWithABetterKernelIfNeeded()
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if MPIGroup.launched(environment: ProcessInfo.processInfo.environment) { RankRun.run(arguments) }
         if let first = arguments.first, let message = CommandLineWords.unknownCommand(first, among: commandNames) {
             Terminal.printError(message)
             Glibc.exit(Pipeline.ExitCode.usage.rawValue)
@@ -133,24 +137,30 @@ struct Run: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        options.threads.apply()
+        let group = RankRun.group
+        options.threads.apply(ranksOnThisMachine: group?.localSize ?? 1)
         try Terminal.exitOnError {
             if let plan = try SweepPlan.load(options.request) { return try SweepCommand.run(plan, options) }
             try options.refuseSweepOptions()
-            let (prepared, checkpoint) = try options.prepare()
-            let progress = Progress(total: prepared.definition.training.epochs, enabled: !options.quiet && isatty(2) != 0)
+            let (prepared, checkpoint) = try group.map { try RankRun.prepare(options, group: $0) } ?? options.prepare()
+            let progress = Progress(total: prepared.definition.training.epochs,
+                                    enabled: !options.quiet && isatty(2) != 0 && (group?.rank ?? 0) == 0)
             StopSignal.install()
-            let result = try Engine.run(prepared, resumingFrom: checkpoint, shouldStop: { StopSignal.requested },
+            let result = try Engine.run(prepared, resumingFrom: checkpoint, group: group, shouldStop: { StopSignal.requested },
                                         onEpoch: progress.update)
             progress.finish()
-            if options.quiet {
+            if let group, group.rank != 0 {
+                // Rank 0 prints the summary and the verdicts for the job.
+            } else if options.quiet {
                 Terminal.printFailedExpectations(result)
             } else {
                 Terminal.printSummary(result, resume: options.resumeCommand(into: result.outputDirectory))
             }
             switch result.exitCode {
             case .success: return
-            case .interrupted, .terminated: throw ExitCode(StopSignal.exitCode.rawValue)
+            // A rank stopped by another's signal leaves the code to that rank (see RankRun).
+            case .interrupted, .terminated:
+                if group == nil || StopSignal.requested { throw ExitCode(StopSignal.exitCode.rawValue) }
             default: throw ExitCode(result.exitCode.rawValue)
             }
         }

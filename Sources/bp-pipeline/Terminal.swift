@@ -10,6 +10,8 @@ enum Terminal {
     /// error (none is expected: stages throw PipelineError or SpecError) is still one line on
     /// stderr and exit 1, never ArgumentParser's usage text.
     static func exitOnError(_ body: () throws -> Void) throws {
+        // A rank of a data-parallel job leaves its errors to RankRun, which prints each once.
+        guard RankRun.group == nil else { return try body() }
         do {
             try body()
         } catch let error as PipelineError {

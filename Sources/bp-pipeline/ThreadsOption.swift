@@ -10,12 +10,13 @@ struct ThreadsOption: ParsableArguments {
             transform: ThreadCount.parse)
     var threads: Int?
 
-    /// Sets the thread count before any matrix product runs.
-    func apply() {
+    /// Sets the thread count before any matrix product runs; without `--threads` or
+    /// OPENBLAS_NUM_THREADS the `ranksOnThisMachine` of a data-parallel job share the cores.
+    func apply(ranksOnThisMachine: Int = 1) {
         if let threads {
             BLAS.setThreadCount(threads)
         } else if getenv("OPENBLAS_NUM_THREADS") == nil {
-            BLAS.setThreadCount(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            BLAS.setThreadCount(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)) / max(ranksOnThisMachine, 1)))
         }
     }
 }

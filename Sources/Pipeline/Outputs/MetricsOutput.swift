@@ -39,8 +39,11 @@ public struct MetricsOutput: OutputStage, StagePlugin {
             ("seed", .integer(Int(report.definition.seed))),
             ("parameters", .integer(report.network.parameterCount)),
             ("training_samples", .integer(report.data.training.count)),
+            ("ranks", .integer(report.ranks)),
         ]
         members += Self.speed(seconds: report.trainingSeconds, samples: outcome.samplesProcessed)
+        // The part of train_seconds spent exchanging gradients (and waiting for the slowest rank).
+        if let seconds = report.exchangeSeconds { members.append(("exchange_seconds", .number((seconds * 1e6).rounded() / 1e6))) }
         return .object(members)
     }
 

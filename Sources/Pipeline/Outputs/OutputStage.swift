@@ -14,6 +14,10 @@ public struct RunReport {
     /// The spec's `expect:` conditions checked against this run, in the spec's order; empty
     /// without `expect:` and for an interrupted run.
     public internal(set) var expectations: [ExpectationResult] = []
+    /// The processes that trained the model together (1: a plain run).
+    public internal(set) var ranks = 1
+    /// Data-parallel runs: the seconds of `trainingSeconds` spent in the step exchanges.
+    public internal(set) var exchangeSeconds: Double?
 
     /// True unless an expectation failed.
     public var expectationsPassed: Bool { expectations.allSatisfy(\.passed) }
