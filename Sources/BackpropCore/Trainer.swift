@@ -327,6 +327,8 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         var divergence: (epoch: Int, layer: Int?)?
         var samplesProcessed = 0
         let gather = batchSize < training.count
+        // Full-batch training reads the inputs where they are (byte inputs decoded once here).
+        let wholeInputs = gather ? MatrixOf<Scalar>(rows: 0, columns: 0) : training.inputs
         interruptedInsideEpoch = false
         epochStart = nil
 
@@ -353,12 +355,12 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                 var batchLoss: Double
                 // Gradients are written over, not added to: no zeroing pass.
                 if gather {
-                    training.inputs.gatherRows(order[start..<end], into: &batchInputs)
+                    training.gatherInputs(order[start..<end], into: &batchInputs)
                     training.targets.gatherRows(order[start..<end], into: &batchTargets)
                     batchLoss = network.gradient(batchInputs, target: batchTargets, loss: loss, fused: fused, accumulate: false)
                     if measureAccuracy { correct += NetworkOf.correctCount(network.output, batchTargets) }
                 } else {
-                    batchLoss = network.gradient(training.inputs, target: training.targets, loss: loss, fused: fused,
+                    batchLoss = network.gradient(wholeInputs, target: training.targets, loss: loss, fused: fused,
                                                  accumulate: false)
                     if measureAccuracy { correct += NetworkOf.correctCount(network.output, training.targets) }
                 }

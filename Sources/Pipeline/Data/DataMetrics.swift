@@ -26,7 +26,7 @@ extension RunReport {
         guard let classes = data.task.classNames, dataset.count > 0 else {
             return PartEvaluation(part: part, samples: dataset.count, loss: loss, accuracy: nil, confusion: nil)
         }
-        let predictions = network.predict(dataset.inputs)
+        let predictions = network.predict(on: dataset)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)
         var correct = 0
         for r in 0..<dataset.count {
