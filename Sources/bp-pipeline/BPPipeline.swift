@@ -27,7 +27,6 @@ struct BPPipeline: ParsableCommand {
     /// A misspelt command would otherwise be read as the spec of the default `run` command
     /// ("cannot read valdate"); answer it as the typo it is first.
     static func main() {
-        KernelChoice.restartWithABetterKernelIfNeeded()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let first = arguments.first, let message = CommandLineWords.unknownCommand(first, among: commandNames) {
             Terminal.printError(message)
@@ -86,7 +85,7 @@ struct RunOptions: ParsableArguments {
     /// Loads the spec, the checkpoint (with `--resume`) and the data, and checks the output folder.
     func prepare() throws -> (PreparedRun, Checkpoint?) {
         let request = request
-        let definition = try Engine.load(request)
+        let definition = try KernelChoice.load(request)
         let checkpoint = try request.resumeDirectory.map { try Checkpoint.load(resuming: $0, for: definition).0 }
         let prepared = try Engine.prepare(definition, maximumMemory: request.maximumMemory)
         return (prepared, checkpoint)

@@ -82,3 +82,11 @@ public struct InlineData: DataStage, StagePlugin {
                              featureNames: (1...dataset.featureCount).map { "x\($0)" }, source: "inline")
     }
 }
+
+/// inline's samples are in the spec, so their count is known before loading (the kernel choice
+/// uses it to see that a tiny network never calls BLAS).
+extension InlineData: DataShapeEstimating {
+    public func estimatedShape() throws -> (samples: Int, features: Int, targets: Int)? {
+        (dataset.count + (test?.count ?? 0), dataset.featureCount, dataset.targetCount)
+    }
+}
