@@ -26,13 +26,19 @@ enum KernelChoice {
     /// X·W, ∂W = Xᵀ·δ, ∂X = δ·Wᵀ) cost rows · fan-in · units multiply-adds, and no pass holds
     /// more rows than all the samples together.
     static func mayCallBLAS(_ definition: PipelineDefinition) -> Bool {
-        guard !definition.outputs.contains(where: { $0 is DecisionBoundaryOutput }),
-              let estimating = definition.data as? any DataShapeEstimating,
-              let shape = try? estimating.estimatedShape() else { return true }
+        guard !definition.outputs.contains(where: { $0 is DecisionBoundaryOutput }) else { return true }
+        let samples: Int
+        if let inline = definition.data as? InlineData {
+            samples = inline.sampleCount
+        } else if let synthetic = definition.data as? SyntheticData, let shape = try? synthetic.estimatedShape() {
+            samples = shape.samples
+        } else {
+            return true
+        }
         var fanIn = definition.network.inputs
         for layer in definition.network.layers {
             let perRow = fanIn.multipliedReportingOverflow(by: layer.units)
-            let product = shape.samples.multipliedReportingOverflow(by: perRow.partialValue)
+            let product = samples.multipliedReportingOverflow(by: perRow.partialValue)
             if perRow.overflow || product.overflow || product.partialValue > BLAS.directLimit { return true }
             fanIn = layer.units
         }

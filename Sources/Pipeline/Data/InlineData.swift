@@ -83,10 +83,8 @@ public struct InlineData: DataStage, StagePlugin {
     }
 }
 
-/// inline's samples are in the spec, so their count is known before loading (the kernel choice
-/// uses it to see that a tiny network never calls BLAS).
-extension InlineData: DataShapeEstimating {
-    public func estimatedShape() throws -> (samples: Int, features: Int, targets: Int)? {
-        (dataset.count + (test?.count ?? 0), dataset.featureCount, dataset.targetCount)
-    }
+extension InlineData {
+    /// The samples of every part, written in the spec, so known before loading (the kernel
+    /// choice uses it to see that a tiny network never calls BLAS).
+    public var sampleCount: Int { dataset.count + (test?.count ?? 0) }
 }
