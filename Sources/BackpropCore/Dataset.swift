@@ -55,6 +55,18 @@ public struct ByteInputs: Sendable, Equatable {
         return ByteInputs(rows: indices.count, bytes: picked, like: self)
     }
 
+    /// Decodes the rows `rows`, in that order, into `result` (resized, its storage reused).
+    func decode<Scalar: TrainingScalar>(rows: some Collection<Int>, into result: inout MatrixOf<Scalar>) {
+        result.resize(rows: rows.count, columns: columns)
+        result.storage.withUnsafeMutableBufferPointer { target in
+            var offset = 0
+            for r in rows {
+                decode(row: r, into: target.baseAddress! + offset)
+                offset += columns
+            }
+        }
+    }
+
     /// Decodes row `row` into `target[0..<columns]`.
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
@@ -151,14 +163,7 @@ public struct DatasetOf<Scalar: TrainingScalar>: Sendable {
         case .dense(let matrix):
             matrix.gatherRows(indices, into: &result)
         case .bytes(let bytes):
-            result.resize(rows: indices.count, columns: bytes.columns)
-            result.storage.withUnsafeMutableBufferPointer { target in
-                var offset = 0
-                for r in indices {
-                    bytes.decode(row: r, into: target.baseAddress! + offset)
-                    offset += bytes.columns
-                }
-            }
+            bytes.decode(rows: indices, into: &result)
         }
     }
 
@@ -170,10 +175,7 @@ public struct DatasetOf<Scalar: TrainingScalar>: Sendable {
         case .dense(let matrix):
             matrix.copyRows(range, into: &result)
         case .bytes(let bytes):
-            result.resize(rows: range.count, columns: bytes.columns)
-            result.storage.withUnsafeMutableBufferPointer { target in
-                for (i, r) in range.enumerated() { bytes.decode(row: r, into: target.baseAddress! + i * bytes.columns) }
-            }
+            bytes.decode(rows: range, into: &result)
         }
     }
 
