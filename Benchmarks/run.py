@@ -392,8 +392,9 @@ def machine(binary, python):
     flags = run_quiet(["lscpu"])[1]
     simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
     # OpenBLAS prints "Core: NAME" each time it is loaded; bp-pipeline may restart itself once with
-    # a better kernel than OpenBLAS's fallback, so the last line is the kernel the run used.
-    cores = re.findall(r"Core: (\S+)", run_quiet([binary, "validate", os.path.join(ROOT, "Pipelines", "seed.yaml")],
+    # a better kernel than OpenBLAS's fallback, so the last line is the kernel the run used. It
+    # restarts only for a run that calls BLAS (not the seed's), so ask about W3's spec.
+    cores = re.findall(r"Core: (\S+)", run_quiet([binary, "validate", os.path.join(HERE, "w3.yaml")],
                                                  dict(os.environ, OPENBLAS_VERBOSE="2"))[1])
     core = " after ".join(reversed(cores)) if cores else None
     built = binary == os.path.join(ROOT, ".build-bench", "release", "bp-pipeline")

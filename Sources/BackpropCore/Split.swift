@@ -38,10 +38,16 @@ extension DatasetOf {
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     public func subset(_ indices: [Int]) -> DatasetOf<Scalar> {
-        var x = MatrixOf<Scalar>(rows: 0, columns: 0), t = MatrixOf<Scalar>(rows: 0, columns: 0)
-        inputs.gatherRows(indices[...], into: &x)
+        var t = MatrixOf<Scalar>(rows: 0, columns: 0)
         targets.gatherRows(indices[...], into: &t)
-        return DatasetOf(inputs: x, targets: t)
+        switch inputStorage {
+        case .bytes(let bytes):
+            return DatasetOf(bytes: bytes.subset(indices), targets: t)
+        case .dense(let matrix):
+            var x = MatrixOf<Scalar>(rows: 0, columns: 0)
+            matrix.gatherRows(indices[...], into: &x)
+            return DatasetOf(inputs: x, targets: t)
+        }
     }
 
     /// The class index of every sample (argmax of its target row; a single column thresholds at 0.5).

@@ -82,10 +82,12 @@ int pngshim_write_rgba(const char *path, const unsigned char *rgba, int width, i
     }
 
     png_init_io(png, fp);
-    /* Fixed settings: the bytes must depend on the pixels and text only. Sub and Up filters
-     * compress flat chart areas as well as trying all five filters, at about half the time. */
-    png_set_compression_level(png, 6);
-    png_set_filter(png, 0, PNG_FILTER_SUB | PNG_FILTER_UP);
+    /* Fixed settings: the bytes must depend on the pixels and text only. One filter (Up) and
+     * zlib level 3: measured on the seed's two charts (1000x640, 1000x960) 197 million
+     * instructions instead of 545 million with Sub|Up at level 6 (libpng scores every row
+     * under each allowed filter), for files about 35 % larger (115 KB instead of 84). */
+    png_set_compression_level(png, 3);
+    png_set_filter(png, 0, PNG_FILTER_UP);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB_ALPHA,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     for (int i = 0; i < ntext; i++) {

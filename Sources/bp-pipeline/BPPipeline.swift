@@ -34,11 +34,15 @@ struct BPPipeline: ParsableCommand {
     /// A misspelt command would otherwise be read as the spec of the default `run` command
     /// ("cannot read valdate"); answer it as the typo it is first.
     static func main() {
-        // Before MPI_Init, so also under mpirun: the restart keeps the process id and the
-        // environment the launcher gave the rank (checked with Open MPI 4.1).
-        KernelChoice.restartWithABetterKernelIfNeeded()
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if MPIGroup.launched(environment: ProcessInfo.processInfo.environment) { RankRun.run(arguments) }
+        if MPIGroup.launched(environment: ProcessInfo.processInfo.environment) {
+            // A rank restarts before MPI_Init, whatever its spec: after it, a restart would join
+            // the job a second time. The restart keeps the process id and the environment the
+            // launcher gave the rank (checked with Open MPI 4.1); KernelChoice.load then finds
+            // the kernel chosen.
+            KernelChoice.restartWithABetterKernelIfNeeded()
+            RankRun.run(arguments)
+        }
         if let first = arguments.first, let message = CommandLineWords.unknownCommand(first, among: commandNames) {
             Terminal.printError(message)
             Glibc.exit(Pipeline.ExitCode.usage.rawValue)
@@ -108,7 +112,7 @@ struct RunOptions: ParsableArguments {
     /// Loads the spec, the checkpoint (with `--resume`) and the data, and checks the output folder.
     func prepare() throws -> (PreparedRun, Checkpoint?) {
         let request = request
-        let definition = try Engine.load(request)
+        let definition = try KernelChoice.load(request)
         let checkpoint = try request.resumeDirectory.map { try Checkpoint.load(resuming: $0, for: definition).0 }
         let prepared = try Engine.prepare(definition, maximumMemory: request.maximumMemory)
         return (prepared, checkpoint)

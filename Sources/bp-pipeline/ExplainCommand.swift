@@ -36,7 +36,7 @@ struct ExplainWeight: ParsableCommand {
     func run() throws {
         try Terminal.exitOnError {
             guard let index = WeightIndex(parsing: weight) else { return }
-            let prepared = try Engine.prepare(try Engine.load(options.request))
+            let prepared = try Engine.prepare(try KernelChoice.load(options.request))
             let explanation = try Explain.explain(prepared, weight: index, afterEpochs: epoch)
             print(explanation.render(format), terminator: "")
         }

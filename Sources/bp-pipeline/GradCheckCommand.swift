@@ -36,7 +36,7 @@ struct GradCheck: ParsableCommand {
     func run() throws {
         threads.apply()
         try Terminal.exitOnError {
-            let prepared = try Engine.prepare(try Engine.load(options.request))
+            let prepared = try Engine.prepare(try KernelChoice.load(options.request))
             let definition = prepared.definition
             let trainingOptions = definition.training.options(for: prepared.data.task)
             let trainer = Trainer(network: prepared.network, loss: definition.loss, optimizer: definition.training.optimizer,

@@ -4,6 +4,25 @@ import XCTest
 /// The training loop's control: early stopping, restore_best, regularization, clipping,
 /// mini-batches, determinism and exact resumption from a TrainingState.
 final class TrainerTests: XCTestCase {
+    /// The finiteness check reads four elements a turn and the rest one by one: a NaN or an
+    /// infinity at any position of any length, the tail included, is found, and finite values
+    /// (huge ones too, whose products with 0 are still 0) pass.
+    func testTheFinitenessCheckFindsANonFiniteValueAtEveryPosition() {
+        for count in 1...9 {
+            let finite = MatrixOf<Float>(rows: 1, columns: count, storage: (0..<count).map { .greatestFiniteMagnitude / 9 * Float($0) })
+            XCTAssertTrue(TrainerOf<Float>.allFinite(finite), "\(count) finite values")
+            for position in 0..<count {
+                for bad in [Double.nan, .infinity, -.infinity] {
+                    var values = [Double](repeating: 1, count: count)
+                    values[position] = bad
+                    XCTAssertFalse(TrainerOf<Double>.allFinite(MatrixOf(rows: 1, columns: count, storage: values)),
+                                   "\(bad) at \(position) of \(count)")
+                }
+            }
+        }
+        XCTAssertTrue(TrainerOf<Double>.allFinite(MatrixOf(rows: 0, columns: 0)))
+    }
+
     /// 40 noisy samples of y = sin(2x) on [−2, 2], 1 input, 1 output.
     static func data(seed: UInt64 = 5) -> Dataset {
         var g = SeededGenerator(seed: seed)

@@ -47,6 +47,42 @@ import Testing
         #expect(test.targets.nested == [[0, 0, 0, 1]])
     }
 
+    /// The images stay one byte a pixel, decoded per batch; normalising, splitting and the
+    /// float32 conversion keep them bytes, and every decoded value is the float64 arithmetic the
+    /// dense matrix gets: (b / scale − shift) / σ, bit for bit.
+    @Test func imagesStayBytesAndDecodeAsTheDenseMatrixWould() throws {
+        let scratch = try DataScratch()
+        try scratch.write("i", bytes: Self.images)
+        try scratch.write("l", bytes: Self.labels)
+        let data = try scratch.load("type: idx\nimages: i\nlabels: l\nscale: 3\nnormalize: standardize\nvalidation: 0.4")
+        guard case .bytes(let bytes) = data.training.inputStorage else {
+            Issue.record("the training images were decoded at load time")
+            return
+        }
+        #expect(bytes.bytes.count == data.training.count * 6)
+        guard case .bytes = try #require(data.validation).inputStorage else {
+            Issue.record("the validation images were decoded at load time")
+            return
+        }
+        // The same samples as a dense float64 matrix, normalised the way CSV data is.
+        let dense = Matrix(rows: data.training.count, columns: 6, storage: bytes.bytes.map { Double($0) / 3 })
+        let normalization = try #require(data.normalization)
+        #expect(normalization == Normalization.fit(.standardize, on: dense))
+        var expected = dense
+        normalization.apply(to: &expected)
+        var batch = Matrix(rows: 0, columns: 0)
+        data.training.gatherInputs([2, 0], into: &batch)
+        #expect(batch.nested == [expected.nested[2], expected.nested[0]])
+        #expect(data.training.inputs == expected)
+        #expect(data.training.subset([1]).inputs.nested == [expected.nested[1]])
+        let single = DatasetOf<Float>(converting: data.training)
+        guard case .bytes = single.inputStorage else {
+            Issue.record("the float32 conversion decoded the images")
+            return
+        }
+        #expect(single.inputs.storage == expected.storage.map { Float($0) })
+    }
+
     struct BadFile: CustomStringConvertible, Sendable {
         let name: String
         let images: [UInt8]

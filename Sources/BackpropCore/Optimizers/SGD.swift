@@ -29,8 +29,13 @@ public final class SGD: Optimizer {
             if mu == 0 {
                 parameter.gradient.storage.withUnsafeBufferPointer { g in
                     parameter.value.storage.withUnsafeMutableBufferPointer { w in
+                        // The plain step without branches in the loop, so it vectorises.
+                        if lambda == 0 {
+                            for i in 0..<count { w[i] -= rate * g[i] }
+                            return
+                        }
                         for i in 0..<count {
-                            let d = lambda != 0 ? g[i] + lambda * w[i] : g[i]
+                            let d = g[i] + lambda * w[i]
                             w[i] -= rate * d
                         }
                     }
@@ -42,6 +47,16 @@ public final class SGD: Optimizer {
             parameter.gradient.storage.withUnsafeBufferPointer { g in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
                     buffer.withBuffer(index, S.self) { b in
+                        // The common case (no weight decay, no Nesterov, after the first step)
+                        // without branches in the loop, so it vectorises: the same arithmetic
+                        // as the general loop below, b = μ·b + (1 − τ)·g, w −= η·b.
+                        if lambda == 0 && !first && !nesterov {
+                            for i in 0..<count {
+                                b[i] = b[i] * mu + keep * g[i]
+                                w[i] -= rate * b[i]
+                            }
+                            return
+                        }
                         for i in 0..<count {
                             var d = lambda != 0 ? g[i] + lambda * w[i] : g[i]
                             b[i] = first ? d : b[i] * mu + keep * d

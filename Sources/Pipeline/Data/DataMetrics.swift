@@ -32,7 +32,7 @@ extension RunReport {
             }
             return evaluation
         }
-        let predictions = network.predict(dataset.inputs)
+        let predictions = network.predict(on: dataset)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)
         var correct = 0
         for r in 0..<dataset.count {

@@ -65,11 +65,11 @@ struct DataOptions: Sendable {
             Self.transform(&validation) { Self.fillMissing(&$0, with: means) }
             Self.transform(&testPart) { Self.fillMissing(&$0, with: means) }
         }
-        let normalization = Normalization.fit(normalize, on: training.inputs)
+        let normalization = Normalization.fit(normalize, on: training)
         if let normalization {
-            normalization.apply(to: &training.inputs)
-            Self.transform(&validation) { normalization.apply(to: &$0) }
-            Self.transform(&testPart) { normalization.apply(to: &$0) }
+            normalization.apply(to: &training)
+            normalization.apply(to: &validation)
+            normalization.apply(to: &testPart)
         }
         var loaded = LoadedData(training: training, validation: validation, test: testPart, task: task,
                                 featureNames: featureNames, source: source)

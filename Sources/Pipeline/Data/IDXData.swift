@@ -102,16 +102,15 @@ public struct IDXData: DataStage, StagePlugin {
                                     featureNames: featureNames, source: images)
     }
 
-    /// Pixels (count · width, already divided by `scale`) and labels of one pair of files.
+    /// Pixels (count · width bytes, as in the file) and labels of one pair of files.
     struct Part {
-        var pixels: [Double]
+        var pixels: [UInt8]
         var labels: [UInt8]
         var width: Int
     }
 
-    /// `maximumBytes` bounds what a gzip file may inflate to (the --max-memory budget: the pixels
-    /// become 8-byte doubles, so real data inflates to far less), so bytes after the data are
-    /// counted only that far.
+    /// `maximumBytes` bounds what a gzip file may inflate to (the --max-memory budget), so bytes
+    /// after the data are counted only that far.
     private func readPart(images: String, labels: String, limit: Int?, maximumBytes: Int) throws -> (Part, shape: [Int]) {
         let imageFile = try DataFile(path: images, maximumBytes: maximumBytes)
         let imageDims = try IDXReader.header(imageFile, expectedDimensions: nil)
@@ -124,7 +123,7 @@ public struct IDXData: DataStage, StagePlugin {
         let count = min(imageDims[0], limit ?? Int.max)
         let shape = Array(imageDims.dropFirst())
         let width = shape.reduce(1, *)
-        let pixels = try IDXReader.elements(imageFile, dimensions: imageDims, reading: count * width, scale: scale)
+        let pixels = try IDXReader.bytes(imageFile, dimensions: imageDims, reading: count * width)
         let labelBytes = try IDXReader.bytes(labelFile, dimensions: labelDims, reading: count)
         return (Part(pixels: pixels, labels: labelBytes, width: width), shape)
     }
@@ -139,7 +138,8 @@ public struct IDXData: DataStage, StagePlugin {
             }
             targets[i, Int(label)] = 1
         }
-        return Dataset(inputs: Matrix(rows: count, columns: part.width, storage: part.pixels), targets: targets)
+        // Kept as bytes (an eighth of float64) and decoded, divided by `scale`, a batch at a time.
+        return Dataset(bytes: ByteInputs(rows: count, columns: part.width, bytes: part.pixels, divisor: scale), targets: targets)
     }
 }
 
@@ -197,32 +197,6 @@ enum IDXReader {
             }
         }
         return dims
-    }
-
-    /// The first `count` elements as doubles divided by `scale`, read in 1 MiB pieces.
-    static func elements(_ file: DataFile, dimensions: [Int], reading count: Int, scale: Double) throws -> [Double] {
-        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { piece.deallocate() }
-        // One lookup table instead of a division per pixel: value(b) = b / scale exactly as divided.
-        let table = (0..<256).map { Double($0) / scale }
-        var filled = 0
-        // Written once, never zero-filled first: 47 million doubles for Fashion-MNIST.
-        let result = try [Double](unsafeUninitializedCapacity: count) { output, initialized in
-            try table.withUnsafeBufferPointer { table in
-                while filled < count {
-                    let want = min(piece.count, count - filled)
-                    let got = try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: piece[0..<want]))
-                    for i in 0..<got { output[filled + i] = table[Int(piece[i])] }
-                    filled += got
-                    if got < want { break }
-                }
-            }
-            // A short file leaves zeros in the rest; checkEnd then refuses it.
-            for i in filled..<count { output[i] = 0 }
-            initialized = count
-        }
-        try checkEnd(file, dimensions: dimensions, read: filled, wanted: count)
-        return result
     }
 
     /// The first `count` elements as bytes.

@@ -82,3 +82,9 @@ public struct InlineData: DataStage, StagePlugin {
                              featureNames: (1...dataset.featureCount).map { "x\($0)" }, source: "inline")
     }
 }
+
+extension InlineData {
+    /// The samples of every part, written in the spec, so known before loading (the kernel
+    /// choice uses it to see that a tiny network never calls BLAS).
+    public var sampleCount: Int { dataset.count + (test?.count ?? 0) }
+}

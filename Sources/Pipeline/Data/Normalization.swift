@@ -25,8 +25,14 @@ public struct Normalization: Sendable, Equatable {
 
     /// Fits `method` on `inputs` (count, features); nil for `.none` or no samples.
     public static func fit(_ method: Method, on inputs: Matrix) -> Normalization? {
-        guard method != .none, inputs.rows > 0 else { return nil }
-        let (n, width) = (inputs.rows, inputs.columns)
+        fit(method, on: Dataset(inputs: inputs, targets: Matrix(rows: inputs.rows, columns: 0)))
+    }
+
+    /// Fits `method` on the inputs of `data`, reading them a row at a time (byte inputs are
+    /// decoded row by row, never whole); nil for `.none` or no samples.
+    public static func fit(_ method: Method, on data: Dataset) -> Normalization? {
+        guard method != .none, data.count > 0 else { return nil }
+        let (n, width) = (data.count, data.featureCount)
         var shift = [Double](repeating: 0, count: width)
         var scale = [Double](repeating: 1, count: width)
         switch method {
@@ -34,12 +40,12 @@ public struct Normalization: Sendable, Equatable {
             return nil
         case .standardize:
             // Two passes (mean, then Σ(x − mean)²) keep the variance exact for large offsets.
-            for r in 0..<n { for c in 0..<width { shift[c] += inputs[r, c] } }
+            data.forEachInputRow { row in for c in 0..<width { shift[c] += row[c] } }
             for c in 0..<width { shift[c] /= Double(n) }
             var squares = [Double](repeating: 0, count: width)
-            for r in 0..<n {
+            data.forEachInputRow { row in
                 for c in 0..<width {
-                    let d = inputs[r, c] - shift[c]
+                    let d = row[c] - shift[c]
                     squares[c] += d * d
                 }
             }
@@ -48,11 +54,16 @@ public struct Normalization: Sendable, Equatable {
                 scale[c] = sigma > 0 ? sigma : 1
             }
         case .minmax:
-            var low = Array(inputs.row(0)), high = Array(inputs.row(0))
-            for r in 1..<n {
+            var low: [Double] = [], high: [Double] = []
+            data.forEachInputRow { row in
+                guard !low.isEmpty else {
+                    low = Array(row)
+                    high = low
+                    return
+                }
                 for c in 0..<width {
-                    low[c] = Swift.min(low[c], inputs[r, c])
-                    high[c] = Swift.max(high[c], inputs[r, c])
+                    low[c] = Swift.min(low[c], row[c])
+                    high[c] = Swift.max(high[c], row[c])
                 }
             }
             for c in 0..<width {
@@ -66,6 +77,20 @@ public struct Normalization: Sendable, Equatable {
     /// The value in the data's own units of a normalised value x' of `column`: x = x'·scale + shift.
     public func original(_ value: Double, column: Int) -> Double {
         value * scale[column] + shift[column]
+    }
+
+    /// Applies x' = (x − shift) / scale to every input of `data` (see `DatasetOf.normalizeInputs`).
+    public func apply(to data: inout Dataset) {
+        data.normalizeInputs(shift: shift, scale: scale)
+    }
+
+    /// The same for an optional part (taken out first, so its inputs stay uniquely referenced
+    /// and are changed in place, not copied).
+    public func apply(to part: inout Dataset?) {
+        guard var taken = part else { return }
+        part = nil
+        apply(to: &taken)
+        part = taken
     }
 
     /// Applies x' = (x − shift) / scale to every row of `inputs` in place.

@@ -48,7 +48,7 @@ public struct Evaluation {
         self.request = request
         model = try TrainedModel.load(path: request.modelPath)
         var data = try Self.read(request, model: model)
-        model.normalization?.apply(to: &data.inputs)
+        model.normalization?.apply(to: &data)
         dataset = data
         let network = model.network()
         let classes = model.classes.map { LearningTask.classification(classes: $0) } ?? .regression
@@ -198,12 +198,13 @@ public struct Evaluation {
             throw PipelineError.data("has \(labelDims[0]) labels but \(request.dataPath) has \(imageDims[0]) images", path: labelsPath)
         }
         let count = imageDims[0]
-        let bytes = MemoryEstimate.multiply(MemoryEstimate.multiply(count, width + classes.count), 8)
+        // The images stay bytes (decoded a chunk at a time); the one-hot targets are float64.
+        let bytes = MemoryEstimate.multiply(count, width) + MemoryEstimate.multiply(MemoryEstimate.multiply(count, classes.count), 8)
         guard bytes <= request.maximumMemory else {
             throw PipelineError.data("\(grouped(count)) images of \(width) inputs with \(classes.count) classes one-hot take \(MemoryEstimate.format(bytes)), more than --max-memory (\(MemoryEstimate.format(request.maximumMemory)))",
                                      path: request.dataPath)
         }
-        let pixels = try IDXReader.elements(imageFile, dimensions: imageDims, reading: count * width, scale: request.scale)
+        let pixels = try IDXReader.bytes(imageFile, dimensions: imageDims, reading: count * width)
         let labels = try IDXReader.bytes(labelFile, dimensions: labelDims, reading: count)
         var targets = Matrix(rows: count, columns: classes.count)
         for (i, label) in labels.enumerated() {
@@ -213,6 +214,6 @@ public struct Evaluation {
             }
             targets[i, Int(label)] = 1
         }
-        return Dataset(inputs: Matrix(rows: count, columns: width, storage: pixels), targets: targets)
+        return Dataset(bytes: ByteInputs(rows: count, columns: width, bytes: pixels, divisor: request.scale), targets: targets)
     }
 }

@@ -43,9 +43,10 @@ public struct DecisionBoundaryOutput: OutputStage, StagePlugin {
         // and normalise each grid point before it enters the network.
         func points(_ dataset: Dataset?) -> [LabeledPoint] {
             guard let dataset else { return [] }
+            let inputs = dataset.inputs
             return (0..<dataset.count).map { r in
-                let x = normalization?.original(dataset.inputs[r, 0], column: 0) ?? dataset.inputs[r, 0]
-                let y = normalization?.original(dataset.inputs[r, 1], column: 1) ?? dataset.inputs[r, 1]
+                let x = normalization?.original(inputs[r, 0], column: 0) ?? inputs[r, 0]
+                let y = normalization?.original(inputs[r, 1], column: 1) ?? inputs[r, 1]
                 let target = dataset.targets.row(r)
                 let value = data.task.classNames != nil ? Double(Network.predictedClass(target)) : target[target.startIndex]
                 return LabeledPoint(x: x, y: y, value: value)

@@ -27,19 +27,33 @@ public struct HistoryOutput: OutputStage, StagePlugin {
         if hasRegularization { header.append("regularization") }
         header += (1...max(layers, 1)).map { "grad_norm_\($0)" }
         header += (1...max(layers, 1)).map { "grad_mean_abs_\($0)" }
-        var out = header.joined(separator: ",") + "\n"
-        func cell(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
-        for record in history {
-            var row = [String(record.epoch), cell(record.loss), cell(record.learningRate)]
-            if hasValidationLoss { row.append(cell(record.validationLoss)) }
-            if hasTrainAccuracy { row.append(cell(record.trainAccuracy)) }
-            if hasValidationAccuracy { row.append(cell(record.validationAccuracy)) }
-            if hasRegularization { row.append(cell(record.regularization)) }
-            row += record.gradientNorms.map(cell)
-            row += record.gradientMeanAbs.map(cell)
-            out += row.joined(separator: ",") + "\n"
+        // Bytes appended to one buffer: the seed's 10,000 rows took 176 million instructions
+        // as joined Strings, most of them building and freeing the row arrays.
+        var out = [UInt8]()
+        out.reserveCapacity(64 + history.count * (12 + 24 * (2 * layers + 2)))
+        func append(_ text: String) {
+            var text = text
+            text.withUTF8 { out.append(contentsOf: $0) }
         }
-        return out
+        func cell(_ x: Double?) {
+            out.append(UInt8(ascii: ","))
+            if let x { append(x.description) }
+        }
+        append(header.joined(separator: ","))
+        out.append(UInt8(ascii: "\n"))
+        for record in history {
+            append(String(record.epoch))
+            cell(record.loss)
+            cell(record.learningRate)
+            if hasValidationLoss { cell(record.validationLoss) }
+            if hasTrainAccuracy { cell(record.trainAccuracy) }
+            if hasValidationAccuracy { cell(record.validationAccuracy) }
+            if hasRegularization { cell(record.regularization) }
+            for x in record.gradientNorms { cell(x) }
+            for x in record.gradientMeanAbs { cell(x) }
+            out.append(UInt8(ascii: "\n"))
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
