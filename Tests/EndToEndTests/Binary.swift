@@ -65,6 +65,21 @@ enum Binary {
                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 
+    /// Runs Open MPI's `mpirun` in `folder` with one application context per element of
+    /// `contexts` (each `(ranks, arguments of bp-pipeline)`, joined by ':' as Open MPI's MPMD
+    /// syntax). As root it needs --allow-run-as-root; --oversubscribe lets more ranks than cores
+    /// share 2 cores, and yielding while a rank waits in an exchange keeps them from spinning.
+    static func mpirun(_ contexts: [(ranks: Int, arguments: [String])], in folder: URL, timeout: TimeInterval = 120,
+                       whileRunning: ((Process) -> Void)? = nil) throws -> Result {
+        let binary = try XCTUnwrap(url, "bp-pipeline not found next to the test bundle").path
+        var words = ["--allow-run-as-root", "--oversubscribe", "-q", "--mca", "mpi_yield_when_idle", "1"]
+        for (index, context) in contexts.enumerated() {
+            if index > 0 { words.append(":") }
+            words += ["-np", String(context.ranks), binary] + context.arguments
+        }
+        return try run(words, in: folder, program: "/usr/bin/mpirun", timeout: timeout, whileRunning: whileRunning)
+    }
+
     /// Waits until the run's staging folder for `target` (relative to `folder`) exists, so
     /// training has started, lets it train for `seconds` more, then sends `signal`.
     static func signal(_ signal: Int32, to process: Process, into target: String, in folder: URL, after seconds: Double) {

@@ -20,19 +20,10 @@ final class DataParallelTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// Runs `mpirun` with one application context per element of `contexts` (each `(ranks,
-    /// arguments of bp-pipeline)`, joined by ':' as Open MPI's MPMD syntax). As root it needs
-    /// --allow-run-as-root; --oversubscribe lets 4 ranks share 2 cores, and yielding while a rank
-    /// waits in the exchange keeps an oversubscribed or busy machine from spinning.
+    /// `mpirun` in the test's folder (see `Binary.mpirun`).
     func mpirun(_ contexts: [(ranks: Int, arguments: [String])], timeout: TimeInterval = 120,
                 whileRunning: ((Process) -> Void)? = nil) throws -> Binary.Result {
-        let binary = try XCTUnwrap(Binary.url, "bp-pipeline not found next to the test bundle").path
-        var words = ["--allow-run-as-root", "--oversubscribe", "-q", "--mca", "mpi_yield_when_idle", "1"]
-        for (index, context) in contexts.enumerated() {
-            if index > 0 { words.append(":") }
-            words += ["-np", String(context.ranks), binary] + context.arguments
-        }
-        return try Binary.run(words, in: folder, program: "/usr/bin/mpirun", timeout: timeout, whileRunning: whileRunning)
+        try Binary.mpirun(contexts, in: folder, timeout: timeout, whileRunning: whileRunning)
     }
 
     func mpirun(ranks: Int, _ arguments: [String], whileRunning: ((Process) -> Void)? = nil) throws -> Binary.Result {
