@@ -165,7 +165,7 @@ final class DataParallelTests: XCTestCase {
     func testUsageErrorsArePrintedOnceWithTheirCode() throws {
         let typo = try mpirun(ranks: 2, ["valdate", "parallel.yaml"])
         XCTAssertEqual(typo.status, 64)
-        XCTAssertEqual(typo.stderr, "bp-pipeline: error: unknown command 'valdate'; did you mean 'validate'?\n")
+        XCTAssertEqual(typo.stderr, "bp-pipeline: error: unknown command 'valdate'; did you mean 'validate' or 'evaluate'?\n")
         let missing = try mpirun(ranks: 2, ["missing.yaml"])
         XCTAssertEqual(missing.status, 66)
         XCTAssertEqual(missing.stderr, "missing.yaml: error: no such file\n")
