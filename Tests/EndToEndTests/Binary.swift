@@ -80,6 +80,28 @@ enum Binary {
         return try run(words, in: folder, program: "/usr/bin/mpirun", timeout: timeout, whileRunning: whileRunning)
     }
 
+    /// The pids of the bp-pipeline ranks `mpirun` started, by rank (Open MPI starts local ranks as
+    /// its own children, each with OMPI_COMM_WORLD_RANK in its environment).
+    static func rankProcesses(of mpirun: Process, count: Int) -> [Int: pid_t] {
+        var ranks: [Int: pid_t] = [:]
+        let deadline = Date().addingTimeInterval(30)
+        while ranks.count < count && Date() < deadline {
+            let task = "/proc/\(mpirun.processIdentifier)/task/\(mpirun.processIdentifier)/children"
+            let children = ((try? String(contentsOfFile: task, encoding: .utf8)) ?? "").split(separator: " ").compactMap { pid_t($0) }
+            for child in children {
+                guard let environ = FileManager.default.contents(atPath: "/proc/\(child)/environ") else { continue }
+                for entry in environ.split(separator: 0) {
+                    let text = String(decoding: entry, as: UTF8.self)
+                    if text.hasPrefix("OMPI_COMM_WORLD_RANK="), let rank = Int(text.dropFirst("OMPI_COMM_WORLD_RANK=".count)) {
+                        ranks[rank] = child
+                    }
+                }
+            }
+            usleep(10_000)
+        }
+        return ranks
+    }
+
     /// Waits until the run's staging folder for `target` (relative to `folder`) exists, so
     /// training has started, lets it train for `seconds` more, then sends `signal`.
     static func signal(_ signal: Int32, to process: Process, into target: String, in folder: URL, after seconds: Double) {

@@ -195,34 +195,12 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(actual["status"] as? String, "diverged")
     }
 
-    /// The pids of the bp-pipeline ranks `mpirun` started, by rank (Open MPI starts local ranks as
-    /// its own children, each with OMPI_COMM_WORLD_RANK in its environment).
-    func rankProcesses(of mpirun: Process, count: Int) -> [Int: pid_t] {
-        var ranks: [Int: pid_t] = [:]
-        let deadline = Date().addingTimeInterval(30)
-        while ranks.count < count && Date() < deadline {
-            let task = "/proc/\(mpirun.processIdentifier)/task/\(mpirun.processIdentifier)/children"
-            let children = ((try? String(contentsOfFile: task, encoding: .utf8)) ?? "").split(separator: " ").compactMap { pid_t($0) }
-            for child in children {
-                guard let environ = FileManager.default.contents(atPath: "/proc/\(child)/environ") else { continue }
-                for entry in environ.split(separator: 0) {
-                    let text = String(decoding: entry, as: UTF8.self)
-                    if text.hasPrefix("OMPI_COMM_WORLD_RANK="), let rank = Int(text.dropFirst("OMPI_COMM_WORLD_RANK=".count)) {
-                        ranks[rank] = child
-                    }
-                }
-            }
-            usleep(10_000)
-        }
-        return ranks
-    }
-
     /// Starts `ranks` ranks on parallel.yaml for 400 epochs and, once training has run 0.3 s,
     /// sends SIGTERM to rank `signalled` alone (Slurm signals every task; one is the harder case:
     /// the others learn it in the next exchange).
     func interrupt(ranks: Int, signalled: Int) throws -> Binary.Result {
         try mpirun(ranks: ranks, ["parallel.yaml", "--set", "training.epochs=400", "--threads", "1"]) { process in
-            let processes = self.rankProcesses(of: process, count: ranks)
+            let processes = Binary.rankProcesses(of: process, count: ranks)
             let runs = self.folder.appendingPathComponent("runs")
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {

@@ -78,4 +78,23 @@ extension SweepTests {
             XCTAssertFalse(exists("runs/grid"))
         }
     }
+
+    func testSIGTERMToTheRanksReachesEachRanksRunsAndEveryRankExits143() throws {
+        // slow.yaml's 3 runs over 2 ranks: rank 0 runs 0.5 then 0.125, rank 1 runs 0.25. Slurm
+        // signals every task of the step; so does this test, once both ranks' runs are training.
+        let result = try Binary.mpirun([(2, ["slow.yaml", "--threads", "1"])], in: folder) { process in
+            let ranks = Binary.rankProcesses(of: process, count: 2)
+            self.interrupt(process, when: 2, runsOf: "runs/slow", with: 0)  // signal 0: it only waits
+            for pid in ranks.values { kill(pid, SIGTERM) }
+        }
+        XCTAssertEqual(result.status, 143, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let rows = try summary("runs/slow")
+        XCTAssertEqual(rows.map { $0[0] }, ["run", "0.5", "0.25", "0.125"])
+        XCTAssertEqual(rows.map { $0[3] }, ["status", "interrupted", "interrupted", "missing"])
+        for run in ["0.5", "0.25"] { XCTAssertTrue(exists("runs/slow/\(run)/checkpoint.bin"), run) }
+        XCTAssertFalse(exists("runs/slow/0.125"), "rank 0 launches nothing after the signal")
+        XCTAssertTrue(result.stdout.hasSuffix("slow: 3 runs: 2 interrupted, 1 missing\n  summary: runs/slow/summary.csv; "
+                                              + "charts: loss_comparison.png, gradients_by_depth.png\n"), result.stdout)
+    }
 }
