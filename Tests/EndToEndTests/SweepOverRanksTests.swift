@@ -79,13 +79,35 @@ extension SweepTests {
         }
     }
 
-    func testSIGTERMToTheRanksReachesEachRanksRunsAndEveryRankExits143() throws {
+    func testRanksStartPlainRunsAndSIGTERMReachesThemAndEveryRankExits143() throws {
         // slow.yaml's 3 runs over 2 ranks: rank 0 runs 0.5 then 0.125, rank 1 runs 0.25. Slurm
         // signals every task of the step; so does this test, once both ranks' runs are training.
-        let result = try Binary.mpirun([(2, ["slow.yaml", "--threads", "1"])], in: folder) { process in
+        var runs: [(arguments: [String], environment: [String])] = []
+        let result = try Binary.mpirun([(2, ["slow.yaml"])], in: folder) { process in
             let ranks = Binary.rankProcesses(of: process, count: 2)
             self.interrupt(process, when: 2, runsOf: "runs/slow", with: 0)  // signal 0: it only waits
+            // Each rank's run, as the kernel has it: its command line and its environment.
+            for pid in ranks.values {
+                let children = ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "")
+                    .split(separator: " ").compactMap { pid_t($0) }
+                for child in children {
+                    func words(_ file: String) -> [String] {
+                        (FileManager.default.contents(atPath: "/proc/\(child)/\(file)") ?? Data()).split(separator: 0)
+                            .map { String(decoding: $0, as: UTF8.self) }
+                    }
+                    runs.append((words("cmdline"), words("environ")))
+                }
+            }
             for pid in ranks.values { kill(pid, SIGTERM) }
+        }
+        XCTAssertEqual(runs.count, 2)
+        // Two ranks on this machine share its cores: each run gets cores / 2 threads, at least 1.
+        let threads = String(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)) / 2))
+        for run in runs {
+            XCTAssertEqual(run.arguments.firstIndex(of: "--threads").map { run.arguments[$0 + 1] }, threads, "\(run.arguments)")
+            // The rank has Open MPI's variables (it is one); its run has none, so it never initialises MPI.
+            XCTAssertEqual(run.environment.filter { $0.hasPrefix("OMPI_") || $0.hasPrefix("PMIX_") || $0.hasPrefix("PMI_") }, [])
+            XCTAssertTrue(run.environment.contains { $0.hasPrefix("PATH=") })
         }
         XCTAssertEqual(result.status, 143, result.stderr)
         XCTAssertEqual(result.stderr, "")
