@@ -12,11 +12,20 @@ enum RankRun {
     /// The job, while this process runs as one of its ranks (set once, before any command runs).
     nonisolated(unsafe) private(set) static var group: MPIGroup?
 
+    /// On ranks other than 0, the stdout the launcher gave, kept before stdout goes to
+    /// /dev/null: a sweep's ranks each print the lines of their own runs there.
+    nonisolated(unsafe) private(set) static var progressOutput: UnsafeMutablePointer<FILE>?
+
     /// Runs `arguments` as this rank and ends the process with the job's exit code.
     static func run(_ arguments: [String]) -> Never {
         let group = MPIGroup()
         Self.group = group
-        if group.rank != 0 { _ = freopen("/dev/null", "w", stdout) }
+        if group.rank != 0 {
+            // Close-on-exec: a sweep's runs get /dev/null as stdout, like the rank.
+            let kept = fcntl(1, F_DUPFD_CLOEXEC, 3)
+            if kept >= 0 { progressOutput = fdopen(kept, "w") }
+            _ = freopen("/dev/null", "w", stdout)
+        }
         var code: Int32 = 0
         var message: String?
         do {
@@ -43,6 +52,7 @@ enum RankRun {
         }
         if let message, !message.isEmpty { Terminal.printError(message) }
         fflush(stdout)
+        if let progressOutput { fflush(progressOutput) }
         group.finish()
         exit(code)
     }

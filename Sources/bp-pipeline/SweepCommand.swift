@@ -49,21 +49,61 @@ struct SweepOptions: ParsableArguments {
 /// `bp-pipeline SPEC` and `validate SPEC` when the spec has `sweep:`.
 enum SweepCommand {
     /// Checks every run, then runs this shard's runs and writes the summary and charts.
+    ///
+    /// As a rank of an `mpirun`/`srun` job (`RankRun.group`), rank r runs shard r+1 of N: rank 0
+    /// writes the plan, every rank runs its runs and prints their progress, they wait for each
+    /// other, and rank 0 writes the summary over all runs; every rank ends with the sweep's code.
     static func run(_ plan: SweepPlan, _ options: RunOptions) throws {
         try refuseResume(options)
-        let shard = try options.sweep.parsedShard()
+        let group = RankRun.group
+        if group != nil && (options.sweep.shard != nil || options.sweep.shardCount != nil) {
+            throw PipelineError(.usage, "--shard: error: under mpirun or srun the sweep spreads its runs over the ranks itself "
+                                + "(rank r runs shard r+1 of N); give --shard only to a sweep started without a launcher, "
+                                + "such as each task of an array job")
+        }
+        let shard = try group.map { Shard(index: $0.rank + 1, count: $0.size) } ?? options.sweep.parsedShard()
         if let shard, let source = shard.source, !options.quiet { print("shard \(shard) (from \(source))") }
         _ = try plan.definitions()
-        try SweepFolder.check(plan.folder)
+        if let group {
+            // Rank 0 alone checks and creates the folder; the others start their runs once it has.
+            var failure: (any Error)?
+            if group.rank == 0 {
+                do { try SweepFolder.check(plan.folder); try plan.writePlan() } catch { failure = error }
+            }
+            try group.agree(failure)
+            if !options.quiet {
+                print("\(plan.name): \(plan.runs.count) run\(plan.runs.count == 1 ? "" : "s") over \(group.size) ranks "
+                      + "(rank r runs the runs r, r+\(group.size), ...)")
+            }
+        } else {
+            try SweepFolder.check(plan.folder)
+        }
         let executable = try currentExecutable()
-        let childArguments = arguments(options)
+        let childArguments = arguments(options, sharing: group?.localSize ?? 1)
         StopSignal.install()
         let quiet = options.quiet
+        // Every rank prints its own runs' lines, to the stdout the launcher gave it.
+        let output = RankRun.progressOutput
+        let prefix = group.map { "rank \($0.rank): " } ?? ""
         let runner = SweepRunner(plan: plan, shard: shard, jobs: options.sweep.jobs, executable: executable,
                                  arguments: { ["sweep-run"] + childArguments + ["--index", String($0.index)] },
                                  receivedSignal: { StopSignal.receivedSignal },
-                                 say: { line in if !quiet { print(line); fflush(nil) } })
-        let outcome = try runner.run()
+                                 say: { line in
+                                     guard !quiet else { return }
+                                     if let output { fputs(prefix + line + "\n", output) } else { print(prefix + line) }
+                                     fflush(nil)
+                                 })
+        let outcome: SweepRunner.Outcome
+        if let group {
+            try runner.runOwnRuns()
+            // Every rank's runs have ended (a rank that failed meets this call with its error).
+            try group.agree(code: 0, message: nil)
+            let signals = group.everyRank(StopSignal.receivedSignal)
+            guard group.rank == 0 else { return }
+            outcome = try SweepRunner.summarize(plan, shard: nil, signal: signals.first { $0 != 0 } ?? 0)
+        } else {
+            outcome = try runner.run()
+        }
         if !quiet {
             let charts = outcome.files.dropFirst()
             print("\(plan.name): \(outcome.summary.tally)")
@@ -95,8 +135,8 @@ enum SweepCommand {
     }
 
     /// The child's arguments, without its index: the spec, every `--set`, the sweep folder, the
-    /// memory limit and the threads per job.
-    static func arguments(_ options: RunOptions) -> [String] {
+    /// memory limit and the threads per job (`sharing`: the sweeps on this machine, one per rank).
+    static func arguments(_ options: RunOptions, sharing sweeps: Int = 1) -> [String] {
         let spec = options.spec.spec
         var words = [spec.hasPrefix("-") ? "./" + spec : spec]
         for override in options.spec.overrides { words += ["--set", override] }
@@ -104,9 +144,9 @@ enum SweepCommand {
         words += ["--max-memory", String(options.maxMemory.bytes), "--quiet"]
         if let threads = options.threads.threads {
             words += ["--threads", String(threads)]
-        } else if options.sweep.jobs > 1 && getenv("OPENBLAS_NUM_THREADS") == nil {
-            // N jobs share the cores: each gets its part, at least one.
-            words += ["--threads", String(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)) / options.sweep.jobs))]
+        } else if options.sweep.jobs * sweeps > 1 && getenv("OPENBLAS_NUM_THREADS") == nil {
+            // N jobs of each sweep on this machine share its cores: each gets its part, at least one.
+            words += ["--threads", String(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)) / (options.sweep.jobs * sweeps)))]
         }
         return words
     }

@@ -65,6 +65,43 @@ enum Binary {
                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 
+    /// Runs Open MPI's `mpirun` in `folder` with one application context per element of
+    /// `contexts` (each `(ranks, arguments of bp-pipeline)`, joined by ':' as Open MPI's MPMD
+    /// syntax). As root it needs --allow-run-as-root; --oversubscribe lets more ranks than cores
+    /// share 2 cores, and yielding while a rank waits in an exchange keeps them from spinning.
+    static func mpirun(_ contexts: [(ranks: Int, arguments: [String])], in folder: URL, timeout: TimeInterval = 120,
+                       whileRunning: ((Process) -> Void)? = nil) throws -> Result {
+        let binary = try XCTUnwrap(url, "bp-pipeline not found next to the test bundle").path
+        var words = ["--allow-run-as-root", "--oversubscribe", "-q", "--mca", "mpi_yield_when_idle", "1"]
+        for (index, context) in contexts.enumerated() {
+            if index > 0 { words.append(":") }
+            words += ["-np", String(context.ranks), binary] + context.arguments
+        }
+        return try run(words, in: folder, program: "/usr/bin/mpirun", timeout: timeout, whileRunning: whileRunning)
+    }
+
+    /// The pids of the bp-pipeline ranks `mpirun` started, by rank (Open MPI starts local ranks as
+    /// its own children, each with OMPI_COMM_WORLD_RANK in its environment).
+    static func rankProcesses(of mpirun: Process, count: Int) -> [Int: pid_t] {
+        var ranks: [Int: pid_t] = [:]
+        let deadline = Date().addingTimeInterval(30)
+        while ranks.count < count && Date() < deadline {
+            let task = "/proc/\(mpirun.processIdentifier)/task/\(mpirun.processIdentifier)/children"
+            let children = ((try? String(contentsOfFile: task, encoding: .utf8)) ?? "").split(separator: " ").compactMap { pid_t($0) }
+            for child in children {
+                guard let environ = FileManager.default.contents(atPath: "/proc/\(child)/environ") else { continue }
+                for entry in environ.split(separator: 0) {
+                    let text = String(decoding: entry, as: UTF8.self)
+                    if text.hasPrefix("OMPI_COMM_WORLD_RANK="), let rank = Int(text.dropFirst("OMPI_COMM_WORLD_RANK=".count)) {
+                        ranks[rank] = child
+                    }
+                }
+            }
+            usleep(10_000)
+        }
+        return ranks
+    }
+
     /// Waits until the run's staging folder for `target` (relative to `folder`) exists, so
     /// training has started, lets it train for `seconds` more, then sends `signal`.
     static func signal(_ signal: Int32, to process: Process, into target: String, in folder: URL, after seconds: Double) {

@@ -20,19 +20,10 @@ final class DataParallelTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// Runs `mpirun` with one application context per element of `contexts` (each `(ranks,
-    /// arguments of bp-pipeline)`, joined by ':' as Open MPI's MPMD syntax). As root it needs
-    /// --allow-run-as-root; --oversubscribe lets 4 ranks share 2 cores, and yielding while a rank
-    /// waits in the exchange keeps an oversubscribed or busy machine from spinning.
+    /// `mpirun` in the test's folder (see `Binary.mpirun`).
     func mpirun(_ contexts: [(ranks: Int, arguments: [String])], timeout: TimeInterval = 120,
                 whileRunning: ((Process) -> Void)? = nil) throws -> Binary.Result {
-        let binary = try XCTUnwrap(Binary.url, "bp-pipeline not found next to the test bundle").path
-        var words = ["--allow-run-as-root", "--oversubscribe", "-q", "--mca", "mpi_yield_when_idle", "1"]
-        for (index, context) in contexts.enumerated() {
-            if index > 0 { words.append(":") }
-            words += ["-np", String(context.ranks), binary] + context.arguments
-        }
-        return try Binary.run(words, in: folder, program: "/usr/bin/mpirun", timeout: timeout, whileRunning: whileRunning)
+        try Binary.mpirun(contexts, in: folder, timeout: timeout, whileRunning: whileRunning)
     }
 
     func mpirun(ranks: Int, _ arguments: [String], whileRunning: ((Process) -> Void)? = nil) throws -> Binary.Result {
@@ -204,34 +195,12 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(actual["status"] as? String, "diverged")
     }
 
-    /// The pids of the bp-pipeline ranks `mpirun` started, by rank (Open MPI starts local ranks as
-    /// its own children, each with OMPI_COMM_WORLD_RANK in its environment).
-    func rankProcesses(of mpirun: Process, count: Int) -> [Int: pid_t] {
-        var ranks: [Int: pid_t] = [:]
-        let deadline = Date().addingTimeInterval(30)
-        while ranks.count < count && Date() < deadline {
-            let task = "/proc/\(mpirun.processIdentifier)/task/\(mpirun.processIdentifier)/children"
-            let children = ((try? String(contentsOfFile: task, encoding: .utf8)) ?? "").split(separator: " ").compactMap { pid_t($0) }
-            for child in children {
-                guard let environ = FileManager.default.contents(atPath: "/proc/\(child)/environ") else { continue }
-                for entry in environ.split(separator: 0) {
-                    let text = String(decoding: entry, as: UTF8.self)
-                    if text.hasPrefix("OMPI_COMM_WORLD_RANK="), let rank = Int(text.dropFirst("OMPI_COMM_WORLD_RANK=".count)) {
-                        ranks[rank] = child
-                    }
-                }
-            }
-            usleep(10_000)
-        }
-        return ranks
-    }
-
     /// Starts `ranks` ranks on parallel.yaml for 400 epochs and, once training has run 0.3 s,
     /// sends SIGTERM to rank `signalled` alone (Slurm signals every task; one is the harder case:
     /// the others learn it in the next exchange).
     func interrupt(ranks: Int, signalled: Int) throws -> Binary.Result {
         try mpirun(ranks: ranks, ["parallel.yaml", "--set", "training.epochs=400", "--threads", "1"]) { process in
-            let processes = self.rankProcesses(of: process, count: ranks)
+            let processes = Binary.rankProcesses(of: process, count: ranks)
             let runs = self.folder.appendingPathComponent("runs")
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {

@@ -16,6 +16,18 @@ final class MPILaunchTests: XCTestCase {
         ]
         for (environment, launched, what) in cases {
             XCTAssertEqual(MPIGroup.launched(environment: environment), launched, what)
+            // What a sweep's run gets: never a rank, whatever launched the sweep.
+            XCTAssertFalse(MPIGroup.launched(environment: environment.filter { !MPIGroup.isLauncherVariable($0.key) }), what)
         }
+    }
+
+    /// The variables a sweep's runs start without: the launcher's, and only those.
+    func testASweepsRunsLoseTheLaunchersVariablesAndKeepTheRest() {
+        let launcher = ["OMPI_COMM_WORLD_SIZE", "OMPI_MCA_orte_hnp_uri", "PMIX_RANK", "PMIX_NAMESPACE", "PMI_SIZE", "PMI_FD",
+                        "SLURM_PROCID", "SLURM_STEP_NUM_TASKS"]
+        let kept = ["PATH", "HOME", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "SLURM_JOB_ID", "SLURM_ARRAY_TASK_ID",
+                    "SLURM_NTASKS", "SLURM_CPUS_PER_TASK", "OMP_NUM_THREADS", "PMIXED", "XOMPI_SIZE"]
+        XCTAssertEqual(launcher.filter { !MPIGroup.isLauncherVariable($0) }, [])
+        XCTAssertEqual(kept.filter { MPIGroup.isLauncherVariable($0) }, [])
     }
 }

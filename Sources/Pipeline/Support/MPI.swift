@@ -26,6 +26,14 @@ public final class MPIGroup: ProcessGroup {
         return environment["SLURM_PROCID"] != nil && environment["SLURM_STEP_NUM_TASKS"] != nil
     }
 
+    /// Whether `name` is one of the environment variables a launcher gives its ranks: Open MPI's
+    /// OMPI_*, PMIx's PMIX_*, MPICH's PMI_*, and Slurm's SLURM_PROCID and SLURM_STEP_NUM_TASKS
+    /// (every variable `launched` reads, and what an MPI library reads to join the job). A
+    /// sweep's runs start without them, so each is a plain single-process run, never a rank.
+    public static func isLauncherVariable(_ name: some StringProtocol) -> Bool {
+        ["OMPI_", "PMIX_", "PMI_"].contains { name.hasPrefix($0) } || name == "SLURM_PROCID" || name == "SLURM_STEP_NUM_TASKS"
+    }
+
     /// MPI_Init, then this rank's place in MPI_COMM_WORLD. Open MPI ends the process itself (with
     /// its own message) when it cannot start.
     public init() {
@@ -61,16 +69,31 @@ public final class MPIGroup: ProcessGroup {
     }
 
     /// Every rank's `values` (the same count on each), in rank order; not timed as an exchange.
+    ///
+    /// A rank can wait here long for the others (a sweep's rank for the slowest rank's runs), so
+    /// it sleeps 1 ms between checks instead of spinning in a blocking MPI_Allgather, and leaves
+    /// its core to the processes still training. Every call of it is this non-blocking kind:
+    /// MPI matches a non-blocking collective only with non-blocking ones.
     func gather(_ values: [Int64]) -> [[Int64]] {
         var all = [Int64](repeating: 0, count: values.count * size)
         values.withUnsafeBufferPointer { mine in
             all.withUnsafeMutableBufferPointer {
-                MPI_Allgather(mine.baseAddress, Int32(values.count), shim_MPI_INT64_T(),
-                              $0.baseAddress, Int32(values.count), shim_MPI_INT64_T(), shim_MPI_COMM_WORLD())
+                var request: MPI_Request?
+                MPI_Iallgather(mine.baseAddress, Int32(values.count), shim_MPI_INT64_T(),
+                               $0.baseAddress, Int32(values.count), shim_MPI_INT64_T(), shim_MPI_COMM_WORLD(), &request)
+                var done: Int32 = 0
+                while true {
+                    MPI_Test(&request, &done, nil)
+                    if done != 0 { break }
+                    usleep(1_000)
+                }
             }
         }
         return (0..<size).map { Array(all[$0 * values.count ..< ($0 + 1) * values.count]) }
     }
+
+    /// Collective: every rank's `value`, in rank order; it returns once every rank called it.
+    public func everyRank(_ value: Int32) -> [Int32] { gather([Int64(value)]).map { Int32($0[0]) } }
 
     /// Collective: every rank says how it ends, `code` (0: fine so far) with the `message` it
     /// would print; the job's outcome is that of the lowest rank with a non-zero code. Returns
@@ -81,7 +104,7 @@ public final class MPIGroup: ProcessGroup {
     /// (after loading, after creating the output folder, at the end), so a failure on any rank
     /// meets the others' next call.
     public func agree(code: Int32, message: String?) throws {
-        let codes = gather([Int64(code)]).map { Int32($0[0]) }
+        let codes = everyRank(code)
         guard let first = codes.firstIndex(where: { $0 != 0 }) else { return }
         throw RankOutcome(exitCode: codes[first], message: first == rank ? message : nil)
     }

@@ -44,6 +44,14 @@ public struct SweepRunner {
 
     public func run() throws -> Outcome {
         try plan.writePlan()
+        try runOwnRuns()
+        return try Self.summarize(plan, shard: shard, signal: receivedSignal())
+    }
+
+    /// Runs this shard's runs that have not finished earlier, `jobs` at a time, and waits for
+    /// them (after a signal: for the running ones, which it passes the signal to). The sweep
+    /// folder and its plan must exist.
+    public func runOwnRuns() throws {
         let mine = plan.runs.filter { shard?.owns($0.index) ?? true }
         var queue: [SweepPlan.Entry] = []
         var done = 0
@@ -87,9 +95,14 @@ public struct SweepRunner {
             if pid < 0 && errno == ECHILD { break }
             usleep(20_000)
         }
+    }
+
+    /// Rebuilds summary.csv and the charts from the folder, with the exit code of `shard`'s
+    /// runs (nil: every run), or of `signal` when the sweep received one (0: none).
+    public static func summarize(_ plan: SweepPlan, shard: Shard?, signal: Int32) throws -> Outcome {
         let summary = try SweepSummary.read(plan.folder)
         let files = try summary.write()
-        return Outcome(summary: summary, files: files, exitCode: exitCode(summary))
+        return Outcome(summary: summary, files: files, exitCode: exitCode(summary, shard: shard, signal: signal))
     }
 
     /// Notes how a child ended: a failure that left no folder is recorded beside it.
@@ -115,8 +128,7 @@ public struct SweepRunner {
         say(line)
     }
 
-    private func exitCode(_ summary: SweepSummary) -> ExitCode {
-        let signal = receivedSignal()
+    private static func exitCode(_ summary: SweepSummary, shard: Shard?, signal: Int32) -> ExitCode {
         if signal != 0 { return signal == SIGTERM ? .terminated : .interrupted }
         let rows = summary.rows.enumerated().filter { shard?.owns($0.offset) ?? true }.map(\.element)
         if rows.contains(where: { row in
@@ -129,7 +141,8 @@ public struct SweepRunner {
     }
 
     /// Starts `executable` with `arguments` in a process group of its own; stdout and stderr
-    /// are the sweep's.
+    /// are the sweep's, and so is the environment, less a launcher's variables: a sweep that is
+    /// a rank of an `mpirun` job starts plain runs, which never initialise MPI.
     private func spawn(_ arguments: [String]) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -138,8 +151,11 @@ public struct SweepRunner {
         posix_spawnattr_setpgroup(&attributes, 0)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        let environment = ProcessInfo.processInfo.environment.filter { !MPIGroup.isLauncherVariable($0.key) }
+            .map { strdup($0.key + "=" + $0.value) } + [nil]
+        defer { for pointer in environment { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, nil, &attributes, argv, environ)
+        let result = posix_spawn(&pid, executable, nil, &attributes, argv, environment)
         guard result == 0 else {
             throw PipelineError(.cannotCreate, "\(executable): error: cannot start a run of the sweep: \(OutputFolder.describe(result))")
         }
