@@ -98,8 +98,10 @@ public struct IDXData: DataStage, StagePlugin {
         let featureNames = shape.count == 2
             ? (0..<(shape[0] * shape[1])).map { "r\($0 / shape[1])c\($0 % shape[1])" }
             : (0..<shape.reduce(1, *)).map { "x\($0)" }
-        return try options.assemble(request, training: trainingSet, test: testSet, task: .classification(classes: names),
-                                    featureNames: featureNames, source: images)
+        var loaded = try options.assemble(request, training: trainingSet, test: testSet, task: .classification(classes: names),
+                                          featureNames: featureNames, source: images)
+        loaded.inputScale = scale
+        return loaded
     }
 
     /// Pixels (count · width, already divided by `scale`) and labels of one pair of files.

@@ -28,12 +28,14 @@ public enum Prediction {
     }
 
     /// Predicts every sample of `dataPath` and hands the CSV text to `sink` chunk by chunk.
-    public static func run(_ model: TrainedModel, dataPath: String, format: String, scale: Double,
+    /// `scale` is --scale: nil uses the model's `input_scale` (TrainedModel.inputScaling).
+    public static func run(_ model: TrainedModel, dataPath: String, format: String, scale: Double?,
                            sink: (String) throws -> Void) throws {
         guard let format = ModelInput.Format(rawValue: format) else {
             throw PipelineError(.usage, "bp-pipeline: error: --format must be auto, csv or idx, found '\(format)'")
         }
-        let input = try ModelInput(path: dataPath, features: model.features, format: format, scale: scale)
+        let scaling = try model.inputScaling(requested: scale)
+        let input = try ModelInput(path: dataPath, features: model.features, format: format, scale: scaling.idx, csvScale: scaling.csv)
         let network = model.network()
         let classes = model.classes ?? []
         // The header goes out with the first chunk, so a fault in the first 4,096 rows prints
