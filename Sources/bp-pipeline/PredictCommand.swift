@@ -49,6 +49,7 @@ struct Predict: ParsableCommand {
         try Terminal.exitOnError {
             let model = try TrainedModel.load(path: options.model)
             let output = try out.map { try PredictionOutput(path: $0) } ?? PredictionOutput()
+            output.exitOnSignal()
             try Prediction.run(model, dataPath: options.data, format: options.format, scale: options.scale, sink: output.write)
             try output.finish()
         }
