@@ -56,7 +56,7 @@ public struct NetworkDefinition {
         }
         var whole: StartingModel?
         if case .fromModel(let source) = initializer, layers.allSatisfy({ $0.initializer == nil }), let model = models[source.resolvedPath] {
-            whole = StartingModel(file: source.file, features: model.features, normalization: model.normalization)
+            whole = StartingModel(file: source.file, features: model.features, normalization: model.normalization, inputScale: model.inputScale)
         }
         return (starts, whole)
     }

@@ -138,6 +138,29 @@ final class WarmStartTests: XCTestCase {
         XCTAssertEqual(try prepare(transfer).data.normalization, refitted)
     }
 
+    /// An IDX model fine-tuned keeps what its pixels were divided by: the idx data's `scale`
+    /// must be the model's input_scale (left out, it is 255 against the model's 50: refused at
+    /// the data mapping), and with it the model's normalisation is kept as for CSV.
+    func testFineTuningAnIDXModelKeepsItsInputScale() throws {
+        let pixels: [UInt8] = [200, 10, 30, 40, 180, 20, 60, 5, 250, 0, 90, 30, 15, 220, 40, 70, 20, 160, 10, 90, 5, 240, 120, 60]
+        try Data(idxBytes([6, 2, 2], pixels)).write(to: temporary.appendingPathComponent("images.idx"))
+        try Data(idxBytes([6], [0, 0, 0, 1, 1, 1])).write(to: temporary.appendingPathComponent("labels.idx"))
+        let layers = "  layers: [{units: 3, activation: tanh}, {units: 2, activation: softmax}]"
+        let base = try spec("idxbase", network: "  inputs: 4\n" + layers, training: "{epochs: 2, batch_size: full}",
+                            data: "{type: idx, images: images.idx, labels: labels.idx, scale: 50, normalize: standardize}")
+        let trained = try Engine.run(try Engine.prepare(try Engine.load(RunRequest(specPath: base, outputDirectory: temporary.appendingPathComponent("idxbase").path))))
+        let network = "  inputs: 4\n  init: {type: from_model, path: idxbase/model.json}\n" + layers
+        let unscaled = try spec("unscaled", network: network, data: "{type: idx, images: images.idx, labels: labels.idx, normalize: standardize}")
+        let (code, message) = try failure(unscaled)
+        XCTAssertEqual(code, .usage)
+        XCTAssertEqual(message, "{dir}/unscaled.yaml:\(try position(of: "{type: idx", in: unscaled)): error: scale is 255 but idxbase/model.json (network.init from_model) was trained on pixels / 50; fine-tuning keeps the model's input scaling, so write scale: 50")
+        let scaled = try spec("scaled", network: network, data: "{type: idx, images: images.idx, labels: labels.idx, limit: 4, scale: 50, normalize: standardize}")
+        let prepared = try prepare(scaled)
+        XCTAssertEqual(prepared.data.inputScale, 50)
+        XCTAssertEqual(prepared.data.normalization, trained.report.data.normalization)
+        XCTAssertEqual(prepared.data.training.inputs[0, 0], (200.0 / 50 - trained.report.data.normalization!.shift[0]) / trained.report.data.normalization!.scale[0])
+    }
+
     func testTransferTakesOnlyTheChosenLayers() throws {
         let base = try trainBase()
         // Layer 1 from the model, frozen; layer 2 drawn afresh with 3 new units.

@@ -84,11 +84,14 @@ public struct StartingModel: Sendable {
     public var features: [String]
     /// nil: the model was trained on inputs as read.
     public var normalization: Normalization?
+    /// The model's `input_scale` (what its idx data divided pixels by).
+    public var inputScale: Double?
 
-    public init(file: String, features: [String], normalization: Normalization?) {
+    public init(file: String, features: [String], normalization: Normalization?, inputScale: Double? = nil) {
         self.file = file
         self.features = features
         self.normalization = normalization
+        self.inputScale = inputScale
     }
 }
 
