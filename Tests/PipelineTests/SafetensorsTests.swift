@@ -22,24 +22,11 @@ final class SafetensorsTests: XCTestCase {
         try? FileManager.default.removeItem(at: temporary)
     }
 
-    /// Iris through three layers, one activation with a parameter, standardised inputs.
+    /// Trains SafetensorsReader.irisSpec into `name/`.
     func train(precision: String = "float64", name: String = "run") throws -> RunResult {
         let spec = temporary.appendingPathComponent("\(name).yaml")
-        try """
-        name: iris-safetensors
-        seed: 3
-        data: {type: csv, path: \(Self.root.path)/Data/iris.csv, label: species, task: classification, normalize: standardize}
-        network:
-          inputs: 4
-          layers:
-            - {units: 6, activation: {type: leaky_relu, alpha: 0.1}}
-            - {units: 5, activation: tanh}
-            - {units: 3, activation: softmax}
-        loss: cross_entropy
-        learning_rate: {type: constant, value: 0.05}
-        training: {epochs: 5, batch_size: 16, optimizer: adam, precision: \(precision)}
-        outputs: [{type: safetensors}, {type: model}]
-        """.write(to: spec, atomically: true, encoding: .utf8)
+        try SafetensorsReader.irisSpec(iris: "\(Self.root.path)/Data/iris.csv", precision: precision)
+            .write(to: spec, atomically: true, encoding: .utf8)
         let request = RunRequest(specPath: spec.path, outputDirectory: temporary.appendingPathComponent(name).path)
         return try Engine.run(try Engine.prepare(try Engine.load(request)))
     }

@@ -56,6 +56,26 @@ public enum SafetensorsReader {
         json.dump(result, open(out_path, "w"))
         """#
 
+    /// The spec both safetensors tests train: iris (`iris` is Data/iris.csv's path) through three
+    /// layers, one activation with a parameter, standardised inputs, writing model.safetensors and model.json.
+    public static func irisSpec(iris: String, precision: String = "float64") -> String {
+        """
+        name: iris-safetensors
+        seed: 3
+        data: {type: csv, path: \(iris), label: species, task: classification, normalize: standardize}
+        network:
+          inputs: 4
+          layers:
+            - {units: 6, activation: {type: leaky_relu, alpha: 0.1}}
+            - {units: 5, activation: tanh}
+            - {units: 3, activation: softmax}
+        loss: cross_entropy
+        learning_rate: {type: constant, value: 0.05}
+        training: {epochs: 5, batch_size: 16, optimizer: adam, precision: \(precision)}
+        outputs: [{type: safetensors}, {type: model}]
+        """
+    }
+
     /// What a run of the reader gave: its exit status, stderr, and the parsed answer when it succeeded.
     public struct Answer {
         public var status: Int32
