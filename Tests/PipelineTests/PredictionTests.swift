@@ -199,6 +199,12 @@ import Testing
         let evaluation = try Evaluation(Evaluation.Request(modelPath: scratch.folder + "/out/model.json", dataPath: images, labelsPath: labels))
         let trained = RunReport.evaluate(report.data.training, part: "train", network: report.network, data: report.data, loss: CrossEntropy())
         #expect(evaluation.evaluation.loss == trained.loss)
+        // And on the raw pixels as CSV with a class column: divided by 50 too, the same loss.
+        var labelled = "label,r0c0,r0c1,r1c0,r1c1\n"
+        for i in 0..<6 { labelled += "\(i < 3 ? 0 : 1)," + pixels[(i * 4)..<(i * 4 + 4)].map { String($0) }.joined(separator: ",") + "\n" }
+        let fromCSV = try Evaluation(Evaluation.Request(modelPath: scratch.folder + "/out/model.json", dataPath: try scratch.write("labelled.csv", labelled),
+                                                        label: "label"))
+        #expect(fromCSV.evaluation.loss == trained.loss)
 
         // safetensors' __metadata__ says it too, as model.json's number.
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: scratch.folder + "/out/model.safetensors")))
