@@ -9,7 +9,7 @@ import PipelineSpec
 /// split → impute → fit normalisation on the training part → apply it to every part.
 struct DataOptions: Sendable {
     static let normalize = Parameter("normalize", default: Normalization.Method.none,
-                                     "standardize (mean 0, σ 1) or minmax ([0, 1]); fitted on the training part only, saved in model.json")
+                                     "standardize (mean 0, σ 1) or minmax ([0, 1]); fitted on the training part only (a whole network from_model keeps the model's), saved in model.json")
     static let validation = Parameter<Double?>.optional("validation", shown: "none", range: .strictlyBetween(0, 1),
                                                         "fraction of the samples held out for validation (seeded; stratified for classification)")
 

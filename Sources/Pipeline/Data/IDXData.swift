@@ -26,7 +26,7 @@ public struct IDXData: DataStage, StagePlugin {
 
     static let images = Parameter<SpecNode>.required("images", type: "string", "the image file (count, rows, columns) of unsigned bytes")
     static let labels = Parameter<SpecNode>.required("labels", type: "string", "the label file (count) of unsigned bytes")
-    static let scale = Parameter("scale", default: 255.0, range: .positive, "inputs are pixel / scale, so 255 gives [0, 1]")
+    static let scale = Parameter("scale", default: 255.0, range: .positive, "inputs are pixel / scale, so 255 gives [0, 1]; saved in model.json as input_scale")
     static let limit = Parameter<Int?>.optional("limit", shown: "all", range: .atLeast(1),
                                                 "read only the first N training samples (data.test takes its own limit)")
     static let classes = Parameter<SpecNode?>.optional("classes", shown: "'0', '1', ...", type: "list of strings",
