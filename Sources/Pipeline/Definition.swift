@@ -63,7 +63,7 @@ extension PipelineDefinition {
         let (loss, _) = try Registry.losses.make(from: lossNode, context: context)
         try checkLoss(loss, at: lossNode, fits: network)
         let scheduleNode = try top.required("learning_rate")
-        let (schedule, _) = try Registry.schedules.make(from: scheduleNode, context: context)
+        let (schedule, _) = try Registry.schedules.make(from: constantShorthand(scheduleNode), context: context)
         let trainingNode = try top.required("training")
         let training = try decodeTraining(trainingNode, context: context)
         let dataValidation = dataNode["validation"].flatMap { $0.isNull ? nil : $0 }
@@ -200,5 +200,16 @@ extension PipelineDefinition {
             throw SpecError("reduce_on_plateau monitors val_loss but the data has no validation part",
                             at: (scheduleNode["monitor"] ?? scheduleNode["type"] ?? scheduleNode).location, hint: hint)
         }
+    }
+}
+
+extension PipelineDefinition {
+    /// `learning_rate: 0.05`, a plain number, is shorthand for `{type: constant, value: 0.05}`:
+    /// the node rebuilt as that mapping at the number's place, so a bad value (0, -1) gets the
+    /// constant schedule's own message pointing at the number. Anything else is left as written.
+    static func constantShorthand(_ node: SpecNode) -> SpecNode {
+        guard case .scalar(let text, plain: true) = node.value, Double(text) != nil else { return node }
+        func word(_ text: String) -> SpecNode { SpecNode(.scalar(text, plain: true), at: node.location) }
+        return SpecNode(.mapping([(key: word("type"), value: word("constant")), (key: word("value"), value: node)]), at: node.location)
     }
 }

@@ -83,7 +83,7 @@ public enum Engine {
         try OutputFolder.check(definition.outputDirectory, runFiles: definition.runFiles)
         let network = definition.network
         // from_model files are read and their shapes checked before the data.
-        let starts = try specErrors { try network.starts() }
+        let (starts, startingModel) = try specErrors { try network.resolve() }
         let outputs = network.layers.last?.units ?? 0
         var shape = (samples: 0, features: network.inputs, targets: outputs)
         if let estimating = definition.data as? any DataShapeEstimating, let known = try estimating.estimatedShape() {
@@ -94,7 +94,9 @@ public enum Engine {
             .check(limit: maximumMemory, definition: definition)
         // training.validation is held out by the data stage, before it normalises, so the
         // statistics see the training part only.
-        let request = DataRequest(validationFraction: definition.training.validationFraction, maximumMemory: maximumMemory)
+        // A whole network started from a model keeps the model's normalisation (DataOptions).
+        let request = DataRequest(validationFraction: definition.training.validationFraction, maximumMemory: maximumMemory,
+                                  startingModel: startingModel)
         let data = try specErrors { try definition.data.load(request) }
         try specErrors { try checkShapes(definition, data) }
         let samples = data.training.count + (data.validation?.count ?? 0) + (data.test?.count ?? 0)

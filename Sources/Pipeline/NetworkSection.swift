@@ -28,7 +28,11 @@ public struct NetworkDefinition {
     /// and every loaded shape checked: a missing file exits 66, a malformed one 65, a shape that
     /// does not fit is a SpecError at the init's `path`. Engine.prepare calls it before the data
     /// is read, so a wrong model fails before a long load.
-    public func starts() throws -> [ResolvedStart] {
+    public func starts() throws -> [ResolvedStart] { try resolve().starts }
+
+    /// `starts()`, with the model the whole network starts from: `network.init` from_model and no
+    /// layer with its own `init` (per-layer transfer starts from pieces, and its data is fitted afresh).
+    public func resolve() throws -> (starts: [ResolvedStart], whole: StartingModel?) {
         var models: [String: TrainedModel] = [:]
         func model(_ source: FromModel) throws -> TrainedModel {
             if let known = models[source.resolvedPath] { return known }
@@ -50,7 +54,11 @@ public struct NetworkDefinition {
             }
             fanIn = layer.units
         }
-        return starts
+        var whole: StartingModel?
+        if case .fromModel(let source) = initializer, layers.allSatisfy({ $0.initializer == nil }), let model = models[source.resolvedPath] {
+            whole = StartingModel(file: source.file, features: model.features, normalization: model.normalization, inputScale: model.inputScale)
+        }
+        return (starts, whole)
     }
 
     /// A layer's start with its model read: drawn weights, or a trained layer's values.

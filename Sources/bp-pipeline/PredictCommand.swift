@@ -13,14 +13,15 @@ struct ModelDataOptions: ParsableArguments {
     var format = "auto"
 
     // `.unconditional`: `--scale -1` is read as the (refused) number, not as an option.
-    @Option(parsing: .unconditional, help: ArgumentHelp("IDX only: inputs are pixel / SCALE, as the idx data's 'scale' key.", valueName: "SCALE"))
-    var scale = 255.0
+    @Option(parsing: .unconditional, help: ArgumentHelp("Inputs are raw / SCALE, as the idx data's 'scale' key. Default: the model's input_scale (a different SCALE is refused), else 255 for IDX pixels; CSV cells are divided only by the model's input_scale.",
+                                                        valueName: "SCALE"))
+    var scale: Double?
 
     func validate() throws {
         guard ["auto", "csv", "idx"].contains(format) else {
             throw ValidationError("--format must be auto, csv or idx, found '\(format)'")
         }
-        guard scale > 0, scale.isFinite else { throw ValidationError("--scale must be a positive number, found \(scale)") }
+        if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a positive number, found \(scale)") }
     }
 }
 
@@ -48,6 +49,7 @@ struct Predict: ParsableCommand {
         try Terminal.exitOnError {
             let model = try TrainedModel.load(path: options.model)
             let output = try out.map { try PredictionOutput(path: $0) } ?? PredictionOutput()
+            output.exitOnSignal()
             try Prediction.run(model, dataPath: options.data, format: options.format, scale: options.scale, sink: output.write)
             try output.finish()
         }

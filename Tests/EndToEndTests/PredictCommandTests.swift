@@ -191,4 +191,37 @@ final class PredictCommandTests: XCTestCase {
         // Holding the file would add 26 MB of doubles alone; a chunk is 4,096 rows (about 0.5 MB with its text).
         XCTAssertLessThan(large - small, 8_000, "peak \(large) KB for 400,000 rows against \(small) KB for 4,000")
     }
+
+    /// SIGINT or SIGTERM while predicting a large file into --out: exit 130 or 143, and the folder
+    /// holds neither FILE nor the temporary `.FILE.tmp-PID` it was being written to (the signal
+    /// is sent once the first chunks are in the temporary file, so it is mid-stream).
+    func testInterruptedPredictLeavesNoFile() throws {
+        try write("m.json", """
+            {"format": 2, "task": "regression", "inputs": 2,
+             "layers": [{"units": 1, "activation": "linear", "weights": [[1], [2]], "bias": [0]}],
+             "features": ["a", "b"], "targets": ["y"], "loss": "mse", "precision": "float64"}
+            """)
+        // 3,000,000 rows (27 MB): many seconds of predicting in a debug build, far more than the signal takes.
+        let block = String(repeating: "1.25,-2\n", count: 10_000)
+        var text = "a,b\n"
+        text.reserveCapacity(4 + 300 * block.utf8.count)
+        for _ in 0..<300 { text += block }
+        try write("big.csv", text)
+        for (signal, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+            var pid: Int32 = 0
+            let result = try Binary.run(["predict", "m.json", "big.csv", "--out", "p.csv"], in: folder, timeout: 300) { process in
+                pid = process.processIdentifier
+                let temporary = self.folder.appendingPathComponent(".p.csv.tmp-\(pid)").path
+                let deadline = Date().addingTimeInterval(60)
+                func written() -> Int { ((try? FileManager.default.attributesOfItem(atPath: temporary))?[.size] as? Int) ?? 0 }
+                while written() < 100_000 && process.isRunning && Date() < deadline { usleep(2_000) }
+                XCTAssertTrue(process.isRunning, "predict ended before the signal")
+                kill(pid, signal)
+            }
+            XCTAssertEqual(result.status, status, "signal \(signal): \(result.stderr)")
+            XCTAssertFalse(result.signalled)
+            let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+            XCTAssertEqual(left, ["big.csv", "m.json"], "signal \(signal)")
+        }
+    }
 }

@@ -30,7 +30,7 @@ import Testing
     }
 
     /// The predictions of `model` on `data` as CSV text (header first).
-    func predict(_ model: TrainedModel, _ data: String, format: String = "auto", scale: Double = 255) throws -> [[String]] {
+    func predict(_ model: TrainedModel, _ data: String, format: String = "auto", scale: Double? = 255) throws -> [[String]] {
         var text = ""
         try Prediction.run(model, dataPath: data, format: format, scale: scale) { text += $0 }
         return text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -150,6 +150,68 @@ import Testing
         }
         #expect(error.description == "\(bad): error: label 2 of sample 3 is out of range: the model has 2 classes (0 to 1)")
         #expect(error.exitCode == .dataError)
+    }
+
+    /// A model trained on IDX images with `scale: 50` records `input_scale: 50` (model.json and
+    /// safetensors' __metadata__), so predict without --scale divides the pixels by 50 as the data
+    /// stage did: the trainer's own forward pass bit for bit (the same table b / 50, the same
+    /// normalisation, the same chunked forward pass). --scale 50 agrees; --scale 255 (the old
+    /// default) is refused rather than silently wrong. A CSV of the raw pixels is divided too.
+    @Test func idxModelRecordsItsInputScale() throws {
+        let scratch = try DataScratch()
+        // Six 2 x 2 images, two classes; pixels chosen so standardising is not the identity.
+        let pixels: [UInt8] = [200, 10, 30, 40, 180, 20, 60, 5, 250, 0, 90, 30, 15, 220, 40, 70, 20, 160, 10, 90, 5, 240, 120, 60]
+        let images = try scratch.write("images.idx", bytes: idxBytes([6, 2, 2], pixels))
+        let labels = try scratch.write("labels.idx", bytes: idxBytes([6], [0, 0, 0, 1, 1, 1]))
+        let report = try train("""
+            seed: 3
+            data: {type: idx, images: \(images), labels: \(labels), scale: 50, normalize: standardize}
+            network: {inputs: 4, layers: [{units: 3, activation: tanh}, {units: 2, activation: softmax}]}
+            loss: cross_entropy
+            learning_rate: {type: constant, value: 0.1}
+            training: {epochs: 4, batch_size: full}
+            outputs: [{type: model}, {type: safetensors}]
+            """, in: scratch)
+        let json = try JSONReader.object(atPath: scratch.folder + "/out/model.json")
+        #expect(json["input_scale"] as? Double == 50)
+        let model = try TrainedModel.load(path: scratch.folder + "/out/model.json")
+        #expect(model.inputScale == 50)
+        #expect(report.data.training.inputs[0, 0] != Double(pixels[0]) / 255, "the run divided by 50, not 255")
+
+        let expected = report.network.predict(report.data.training.inputs)
+        func probabilities(_ rows: [[String]]) throws -> [UInt64] {
+            try rows.dropFirst().flatMap { try $0.dropFirst().map { try #require(Double($0)).bitPattern } }
+        }
+        let rows = try predict(model, images, scale: nil)
+        #expect(rows.count == 7)
+        #expect(try probabilities(rows) == expected.storage.map(\.bitPattern))
+        #expect(try predict(model, images, scale: 50) == rows)
+        let disagreeing = try #require(throws: PipelineError.self) { try predict(model, images, scale: 255) }
+        #expect(disagreeing.description == "bp-pipeline: error: --scale 255 disagrees with the model's input_scale 50 (what its training data was divided by); leave --scale out and the model's is used")
+        #expect(disagreeing.exitCode == .usage)
+
+        // The same pixels as CSV (MNIST's CSV copies hold raw pixels): divided by 50 too.
+        var csv = "r0c0,r0c1,r1c0,r1c1\n"
+        for i in 0..<6 { csv += pixels[(i * 4)..<(i * 4 + 4)].map { String($0) }.joined(separator: ",") + "\n" }
+        #expect(try predict(model, try scratch.write("pixels.csv", csv), scale: nil) == rows)
+
+        // evaluate: the run's own accuracy on its training images, without --scale.
+        let evaluation = try Evaluation(Evaluation.Request(modelPath: scratch.folder + "/out/model.json", dataPath: images, labelsPath: labels))
+        let trained = RunReport.evaluate(report.data.training, part: "train", network: report.network, data: report.data, loss: CrossEntropy())
+        #expect(evaluation.evaluation.loss == trained.loss)
+        // And on the raw pixels as CSV with a class column: divided by 50 too, the same loss.
+        var labelled = "label,r0c0,r0c1,r1c0,r1c1\n"
+        for i in 0..<6 { labelled += "\(i < 3 ? 0 : 1)," + pixels[(i * 4)..<(i * 4 + 4)].map { String($0) }.joined(separator: ",") + "\n" }
+        let fromCSV = try Evaluation(Evaluation.Request(modelPath: scratch.folder + "/out/model.json", dataPath: try scratch.write("labelled.csv", labelled),
+                                                        label: "label"))
+        #expect(fromCSV.evaluation.loss == trained.loss)
+
+        // safetensors' __metadata__ says it too, as model.json's number.
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: scratch.folder + "/out/model.safetensors")))
+        let length = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
+        let header = try #require(try JSONReader.parse(String(decoding: bytes[8..<(8 + length)], as: UTF8.self)) as? [String: Any])
+        let metadata = try #require(header["__metadata__"] as? [String: String])
+        #expect(metadata["input_scale"] == "50.0")
     }
 
     /// Binary (one sigmoid unit): the class name, then the probability of class 1.

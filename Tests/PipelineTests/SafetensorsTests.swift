@@ -22,24 +22,11 @@ final class SafetensorsTests: XCTestCase {
         try? FileManager.default.removeItem(at: temporary)
     }
 
-    /// Iris through three layers, one activation with a parameter, standardised inputs.
+    /// Trains SafetensorsReader.irisSpec into `name/`.
     func train(precision: String = "float64", name: String = "run") throws -> RunResult {
         let spec = temporary.appendingPathComponent("\(name).yaml")
-        try """
-        name: iris-safetensors
-        seed: 3
-        data: {type: csv, path: \(Self.root.path)/Data/iris.csv, label: species, task: classification, normalize: standardize}
-        network:
-          inputs: 4
-          layers:
-            - {units: 6, activation: {type: leaky_relu, alpha: 0.1}}
-            - {units: 5, activation: tanh}
-            - {units: 3, activation: softmax}
-        loss: cross_entropy
-        learning_rate: {type: constant, value: 0.05}
-        training: {epochs: 5, batch_size: 16, optimizer: adam, precision: \(precision)}
-        outputs: [{type: safetensors}, {type: model}]
-        """.write(to: spec, atomically: true, encoding: .utf8)
+        try SafetensorsReader.irisSpec(iris: "\(Self.root.path)/Data/iris.csv", precision: precision)
+            .write(to: spec, atomically: true, encoding: .utf8)
         let request = RunRequest(specPath: spec.path, outputDirectory: temporary.appendingPathComponent(name).path)
         return try Engine.run(try Engine.prepare(try Engine.load(request)))
     }
@@ -177,74 +164,18 @@ final class SafetensorsTests: XCTestCase {
         }
     }
 
-    /// A reader independent of this code base: numpy parses the header and maps each tensor with
-    /// np.frombuffer, normalises raw iris rows with the metadata's shift and scale, and applies
-    /// the layers; with torch importable, load_state_dict(strict=True) into the Sequential the
-    /// metadata names does the same. Both must agree with the network to 1e-12: the outputs are
-    /// probabilities in [0, 1] after three layers of 4–6 term sums, so numpy's and OpenBLAS's
-    /// different summation orders and libm's last-bit differences stay within ~1e-15.
-    static let script = #"""
-        import json, struct, sys
-        try:
-            import numpy as np
-        except ImportError as error:
-            sys.exit("python3 has no numpy module (%s): install python3-numpy (Scripts/install-packages.sh)" % error)
-        path, rows_path, out_path = sys.argv[1:4]
-        blob = open(path, "rb").read()
-        (n,) = struct.unpack("<Q", blob[:8])
-        header = json.loads(blob[8:8 + n])
-        meta = header.pop("__metadata__")
-        dtypes = {"F64": "<f8", "F32": "<f4"}
-        tensors = {}
-        for name, entry in header.items():
-            begin, end = entry["data_offsets"]
-            tensors[name] = np.frombuffer(blob, dtype=dtypes[entry["dtype"]], count=(end - begin) // np.dtype(dtypes[entry["dtype"]]).itemsize,
-                                          offset=8 + n + begin).reshape(entry["shape"]).astype(np.float64)
-        norm = json.loads(meta["normalization"])
-        x = (np.array(json.load(open(rows_path)), dtype=np.float64) - np.array(norm["shift"])) / np.array(norm["scale"])
-        def act(spec, z):
-            kind = spec if isinstance(spec, str) else spec["type"]
-            if kind == "tanh": return np.tanh(z)
-            if kind == "leaky_relu": return np.where(z > 0, z, spec["alpha"] * z)
-            if kind == "softmax":
-                e = np.exp(z - z.max(axis=1, keepdims=True))
-                return e / e.sum(axis=1, keepdims=True)
-            sys.exit("the test's reader has no activation %r" % kind)
-        y = x
-        for i, spec in enumerate(json.loads(meta["activations"])):
-            y = act(spec, y @ tensors["%d.weight" % (2 * i)].T + tensors["%d.bias" % (2 * i)])
-        result = {"numpy": y.tolist(), "torch": None}
-        try:
-            import torch
-            from torch import nn
-        except ImportError:
-            torch = None
-        if torch is not None:
-            model = eval(meta["pytorch"], {"nn": nn}).double()
-            model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()}, strict=True)
-            with torch.no_grad():
-                result["torch"] = model(torch.from_numpy(x)).numpy().tolist()
-        json.dump(result, open(out_path, "w"))
-        """#
-
     /// python3 on PATH (with numpy: required), else, for torch, $BP_TORCH_PYTHON or the
-    /// benchmarks' virtual environment when they exist.
+    /// benchmarks' virtual environment when they exist. The reader (TestSupport) must agree with
+    /// the network to 1e-12: the outputs are probabilities in [0, 1] after three layers of 4–6
+    /// term sums, so numpy's and OpenBLAS's different summation orders and libm's last-bit
+    /// differences stay within ~1e-15.
     func runReader(_ file: String, rows: [[Double]], python: String) throws -> [String: Any] {
-        let rowsURL = temporary.appendingPathComponent("rows.json"), outURL = temporary.appendingPathComponent("out.json")
-        try JSON.array(rows.map(JSON.numbers)).serialized().write(to: rowsURL, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", Self.script, file, rowsURL.path, outURL.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            XCTFail("\(python) failed (exit \(process.terminationStatus)); the test needs python3 with numpy (python3-numpy, Scripts/install-packages.sh): \(stderr)")
+        let answer = try SafetensorsReader.run(file, rows: rows, python: python, folder: temporary)
+        guard answer.status == 0 else {
+            XCTFail("\(python) failed (exit \(answer.status)); the test needs python3 with numpy (python3-numpy, Scripts/install-packages.sh): \(answer.stderr)")
             return [:]
         }
-        return try XCTUnwrap(try JSONReader.parse(String(contentsOf: outURL, encoding: .utf8)) as? [String: Any])
+        return try XCTUnwrap(answer.outputs)
     }
 
     func testNumpyAndTorchReproduceTheNetworksOutputs() throws {

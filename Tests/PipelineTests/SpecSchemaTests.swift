@@ -122,6 +122,7 @@ final class SpecSchemaTests: XCTestCase {
         (["training.epochs=0"], "training/epochs", "minimum", "0 is less than the minimum of 1"),
         (["seed=-1"], "seed", "minimum", "-1 is less than the minimum of 0"),
         (["learning_rate.value=0"], "learning_rate/value", "exclusiveMinimum", "0 is less than or equal to the minimum of 0"),
+        (["learning_rate=0"], "learning_rate", "exclusiveMinimum", "0 is less than or equal to the minimum of 0"),
         (["training.optimizer={type: adam, beta1: 1}"], "training/optimizer/beta1", "exclusiveMaximum", "1 is greater than or equal to the maximum of 1"),
         (["outputs.0={type: loss_curve, width: 100}"], "outputs/0/width", "minimum", "100 is less than the minimum of 200"),
         (["data.validation=1"], "data/validation", "exclusiveMaximum", "1 is greater than or equal to the maximum of 1"),
@@ -141,6 +142,28 @@ final class SpecSchemaTests: XCTestCase {
         (["sweep={seed: [1, 2]}"], "sweep", "not", "should not be valid"),
         (["sweep={}"], "sweep", "minProperties", "{} should be non-empty"),
     ]
+
+    /// `learning_rate: 0.05` is `{type: constant, value: 0.05}`: the schema accepts it, the tool
+    /// builds the constant schedule, and a bad number gets the constant schedule's message at it.
+    func testABareLearningRateIsAConstantSchedule() throws {
+        func spec(_ learningRate: String) throws -> SpecNode {
+            try SpecLoader.load(text: Self.base.replacingOccurrences(of: "learning_rate: {type: constant, value: 0.1}", with: "learning_rate: \(learningRate)"),
+                                path: "/specs/base.yaml")
+        }
+        let root = try spec("0.05")
+        XCTAssertEqual(try SchemaValidator.failures(of: [SchemaValidator.json(root)]), [[]])
+        let definition = try PipelineDefinition.decode(root, specPath: "/specs/base.yaml", specDigest: "", overrides: [])
+        XCTAssertEqual(definition.schedule.name, "constant")
+        XCTAssertEqual(definition.schedule.baseRate, 0.05)
+        XCTAssertEqual((1...3).map { definition.schedule.rate(epoch: $0, previous: nil) }, [0.05, 0.05, 0.05])
+        let line = try XCTUnwrap(Self.base.split(separator: "\n").firstIndex { $0.hasPrefix("learning_rate:") }) + 1
+        // The number is where the written form's value is (column 16 against 40): the same message there.
+        XCTAssertEqual(Self.toolError(try spec("0")), "/specs/base.yaml:\(line):16: error: 'value' of constant must be greater than 0, found 0")
+        XCTAssertEqual(Self.toolError(try spec("{type: constant, value: 0}")), "/specs/base.yaml:\(line):40: error: 'value' of constant must be greater than 0, found 0")
+        // A word is still a schedule's name.
+        let fast = Self.toolError(try spec("fast")) ?? ""
+        XCTAssertTrue(fast.hasPrefix("/specs/base.yaml:\(line):16: error: unknown learning rate schedule 'fast'"), fast)
+    }
 
     func testMisspeltKeysWrongTypesRangesAndUnknownPluginsFail() throws {
         let roots = try Self.mistakes.map { try Self.spec($0.overrides) }

@@ -172,6 +172,8 @@ import Testing
          "{f}:1:91: error: layers[0].weights[0]: expected 1000000000000000 numbers (one per unit), found 1"),
         ("{\"inputs\": 1, \"layers\": [{\"units\": 1, \"activation\": \"sigmoid\", \"weights\": [[1e999]], \"bias\": [0]}]}", .dataError,
          "{f}:1:77: error: not valid JSON: the number 1e999 is out of range for a double"),
+        ("{\"inputs\": 1, \"layers\": [{\"units\": 1, \"activation\": \"sigmoid\", \"weights\": [[1]], \"bias\": [0]}], \"features\": [\"x\"], \"input_scale\": 0}", .dataError,
+         "{f}:1:131: error: input_scale: must be a positive number (it divides), found 0.0"),
     ])
     func faults(text: String, code: ExitCode, message: String) throws {
         let scratch = try DataScratch()

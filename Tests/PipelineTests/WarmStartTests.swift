@@ -22,11 +22,12 @@ final class WarmStartTests: XCTestCase {
     }
 
     /// Iris, 4-8-3 tanh/softmax by default; `network` replaces the network section's lines.
-    func spec(_ name: String, network: String? = nil, training: String = "{epochs: 20, batch_size: 16, optimizer: adam}") throws -> String {
+    func spec(_ name: String, network: String? = nil, training: String = "{epochs: 20, batch_size: 16, optimizer: adam}",
+              data: String? = nil) throws -> String {
         let text = """
             name: \(name)
             seed: 4
-            data: {type: csv, path: \(Self.iris), label: species, normalize: standardize}
+            data: \(data ?? "{type: csv, path: \(Self.iris), label: species, normalize: standardize}")
             network:
             \(network ?? "  inputs: 4\n  layers: [{units: 8, activation: tanh}, {units: 3, activation: softmax}]")
             loss: cross_entropy
@@ -91,6 +92,73 @@ final class WarmStartTests: XCTestCase {
         let first = try XCTUnwrap(result.report.outcome.history.first?.loss)
         XCTAssertEqual(first, base.report.outcome.finalLoss, accuracy: 1e-12 * base.report.outcome.finalLoss)
         XCTAssertLessThan(base.report.outcome.finalLoss, 0.2, "the base model has learnt iris")
+    }
+
+    /// Fine-tuning on other rows keeps the model's normalisation: every third iris row has other
+    /// means and σs than the whole file the base model was fitted on, and refitting them would
+    /// move every input the loaded weights see. With the model's shift and scale, the first
+    /// full-batch epoch's loss (measured before its update, at the loaded weights) is the base
+    /// model's loss on those rows as evaluate measures it: the same per-sample losses, summed
+    /// possibly in other chunks, so equal to rounding (1e-12 relative).
+    func testFineTuningKeepsTheModelsNormalisation() throws {
+        let base = try trainBase()
+        let lines = try String(contentsOfFile: Self.iris, encoding: .utf8).split(separator: "\n")
+        let subset = temporary.appendingPathComponent("subset.csv").path
+        try (([lines[0]] + lines.dropFirst().enumerated().filter { $0.offset % 3 == 0 }.map(\.element)).joined(separator: "\n") + "\n")
+            .write(toFile: subset, atomically: true, encoding: .utf8)
+        let network = "  inputs: 4\n  init: {type: from_model, path: base/model.json}\n  layers: [{units: 8, activation: tanh}, {units: 3, activation: softmax}]"
+        let tune = try spec("tune", network: network, training: "{epochs: 1, batch_size: full, optimizer: sgd}",
+                            data: "{type: csv, path: subset.csv, label: species, normalize: standardize}")
+        let prepared = try prepare(tune)
+        let kept = try XCTUnwrap(base.report.data.normalization)
+        XCTAssertEqual(prepared.data.normalization, kept, "the model's shift and scale, not refitted")
+        let refitted = try XCTUnwrap(Normalization.fit(.standardize, on: try prepare(try spec("fresh", training: "{epochs: 1, batch_size: full}",
+            data: "{type: csv, path: subset.csv, label: species, normalize: none}")).data.training.inputs))
+        XCTAssertNotEqual(refitted.shift, kept.shift, "the subset's statistics differ, so the test can tell")
+
+        let result = try Engine.run(prepared)
+        let first = try XCTUnwrap(result.report.outcome.history.first?.loss)
+        let evaluated = try Evaluation(Evaluation.Request(modelPath: temporary.appendingPathComponent("base/model.json").path, dataPath: subset))
+        XCTAssertEqual(first, evaluated.evaluation.loss, accuracy: 1e-12 * evaluated.evaluation.loss)
+
+        // A method other than the model's is refused at the key rather than silently changed.
+        let minmax = try spec("minmax", network: network, data: "{type: csv, path: subset.csv, label: species, normalize: minmax}")
+        var (code, message) = try failure(minmax)
+        XCTAssertEqual(code, .usage)
+        XCTAssertEqual(message, "{dir}/minmax.yaml:\(try position(of: "minmax}", in: minmax)): error: normalize is minmax but base/model.json (network.init from_model) was trained with normalize: standardize; fine-tuning keeps the model's normalisation, so write normalize: standardize")
+        // normalize left out (none) points at the data mapping.
+        let unwritten = try spec("unwritten", network: network, data: "{type: csv, path: subset.csv, label: species}")
+        (code, message) = try failure(unwritten)
+        XCTAssertEqual(code, .usage)
+        XCTAssertEqual(message, "{dir}/unwritten.yaml:\(try position(of: "{type: csv", in: unwritten)): error: normalize is none but base/model.json (network.init from_model) was trained with normalize: standardize; fine-tuning keeps the model's normalisation, so write normalize: standardize")
+
+        // Per-layer transfer starts from pieces: its data is fitted afresh.
+        let transfer = try spec("transfer", network: "  inputs: 4\n  layers:\n    - {units: 8, activation: tanh, init: {type: from_model, path: base/model.json}}\n    - {units: 3, activation: softmax}",
+                                data: "{type: csv, path: subset.csv, label: species, normalize: standardize}")
+        XCTAssertEqual(try prepare(transfer).data.normalization, refitted)
+    }
+
+    /// An IDX model fine-tuned keeps what its pixels were divided by: the idx data's `scale`
+    /// must be the model's input_scale (left out, it is 255 against the model's 50: refused at
+    /// the data mapping), and with it the model's normalisation is kept as for CSV.
+    func testFineTuningAnIDXModelKeepsItsInputScale() throws {
+        let pixels: [UInt8] = [200, 10, 30, 40, 180, 20, 60, 5, 250, 0, 90, 30, 15, 220, 40, 70, 20, 160, 10, 90, 5, 240, 120, 60]
+        try Data(idxBytes([6, 2, 2], pixels)).write(to: temporary.appendingPathComponent("images.idx"))
+        try Data(idxBytes([6], [0, 0, 0, 1, 1, 1])).write(to: temporary.appendingPathComponent("labels.idx"))
+        let layers = "  layers: [{units: 3, activation: tanh}, {units: 2, activation: softmax}]"
+        let base = try spec("idxbase", network: "  inputs: 4\n" + layers, training: "{epochs: 2, batch_size: full}",
+                            data: "{type: idx, images: images.idx, labels: labels.idx, scale: 50, normalize: standardize}")
+        let trained = try Engine.run(try Engine.prepare(try Engine.load(RunRequest(specPath: base, outputDirectory: temporary.appendingPathComponent("idxbase").path))))
+        let network = "  inputs: 4\n  init: {type: from_model, path: idxbase/model.json}\n" + layers
+        let unscaled = try spec("unscaled", network: network, data: "{type: idx, images: images.idx, labels: labels.idx, normalize: standardize}")
+        let (code, message) = try failure(unscaled)
+        XCTAssertEqual(code, .usage)
+        XCTAssertEqual(message, "{dir}/unscaled.yaml:\(try position(of: "{type: idx", in: unscaled)): error: scale is 255 but idxbase/model.json (network.init from_model) was trained on pixels / 50; fine-tuning keeps the model's input scaling, so write scale: 50")
+        let scaled = try spec("scaled", network: network, data: "{type: idx, images: images.idx, labels: labels.idx, limit: 4, scale: 50, normalize: standardize}")
+        let prepared = try prepare(scaled)
+        XCTAssertEqual(prepared.data.inputScale, 50)
+        XCTAssertEqual(prepared.data.normalization, trained.report.data.normalization)
+        XCTAssertEqual(prepared.data.training.inputs[0, 0], (200.0 / 50 - trained.report.data.normalization!.shift[0]) / trained.report.data.normalization!.scale[0])
     }
 
     func testTransferTakesOnlyTheChosenLayers() throws {

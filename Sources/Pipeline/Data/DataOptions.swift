@@ -9,7 +9,7 @@ import PipelineSpec
 /// split → impute → fit normalisation on the training part → apply it to every part.
 struct DataOptions: Sendable {
     static let normalize = Parameter("normalize", default: Normalization.Method.none,
-                                     "standardize (mean 0, σ 1) or minmax ([0, 1]); fitted on the training part only, saved in model.json")
+                                     "standardize (mean 0, σ 1) or minmax ([0, 1]); fitted on the training part only (a whole network from_model keeps the model's), saved in model.json")
     static let validation = Parameter<Double?>.optional("validation", shown: "none", range: .strictlyBetween(0, 1),
                                                         "fraction of the samples held out for validation (seeded; stratified for classification)")
 
@@ -27,6 +27,9 @@ struct DataOptions: Sendable {
     static let splitSeedMix: UInt64 = 0x5EED_5E11_7000_0001
 
     let normalize: Normalization.Method
+    /// The `normalize` key, or the data mapping when it is not written: where a method that
+    /// contradicts the starting model's is reported.
+    let normalizeLocation: SourceLocation
     let validation: Double?
     /// The `test` value as written, for the plugin to read.
     let testNode: SpecNode?
@@ -34,6 +37,7 @@ struct DataOptions: Sendable {
 
     init(_ arguments: PluginArguments, test: Parameter<SpecNode?>) throws {
         normalize = try arguments.read(Self.normalize)
+        normalizeLocation = (arguments.optional("normalize") ?? arguments.node).location
         validation = try arguments.read(Self.validation)
         testNode = try arguments.read(test)
         seed = arguments.context.seed
@@ -65,7 +69,7 @@ struct DataOptions: Sendable {
             Self.transform(&validation) { Self.fillMissing(&$0, with: means) }
             Self.transform(&testPart) { Self.fillMissing(&$0, with: means) }
         }
-        let normalization = Normalization.fit(normalize, on: training)
+        let normalization = try keptNormalization(request, featureNames: featureNames) ?? Normalization.fit(normalize, on: training)
         if let normalization {
             normalization.apply(to: &training)
             normalization.apply(to: &validation)
@@ -75,6 +79,22 @@ struct DataOptions: Sendable {
                                 featureNames: featureNames, source: source)
         loaded.normalization = normalization
         return loaded
+    }
+
+    /// The starting model's normalisation, for a whole network started from a model with the
+    /// same feature names: .some(its normalisation, nil when it had none), used instead of
+    /// refitting, so the loaded weights see the new data scaled as their training data was. A
+    /// `normalize` that names another method is a spec error (exit 64) rather than either choice
+    /// made silently. Different feature names are new inputs: nil, and the spec's method is fitted.
+    private func keptNormalization(_ request: DataRequest, featureNames: [String]) throws -> Normalization?? {
+        guard let model = request.startingModel, model.features == featureNames else { return nil }
+        let method = model.normalization?.method ?? .none
+        guard method == normalize else {
+            let trained = method == .none ? "was trained without normalisation" : "was trained with normalize: \(method.rawValue)"
+            throw SpecError("normalize is \(normalize.rawValue) but \(model.file) (network.init from_model) \(trained); fine-tuning keeps the model's normalisation, so write normalize: \(method.rawValue)",
+                            at: normalizeLocation)
+        }
+        return .some(model.normalization)
     }
 
     /// Changes the inputs of an optional part in place (taken out first, so the matrix stays

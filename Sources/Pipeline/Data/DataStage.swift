@@ -24,6 +24,10 @@ public struct LoadedData: Sendable {
     /// The input scaling fitted on the training part and already applied to every part; nil when
     /// the inputs are used as read. `model.json` saves it so new raw data can be scaled the same way.
     public var normalization: Normalization?
+    /// What every raw input was divided by before the normalisation (idx: `scale`); nil when the
+    /// inputs are the file's numbers. model.json saves it as `input_scale`, so predict and
+    /// evaluate scale new raw data the same way without being told.
+    public var inputScale: Double?
     /// Regression: one name per target column (empty when the data does not name them); model.json saves them.
     public var targetNames: [String] = []
     /// Classification from a file with a header: the class column's name; model.json saves it so
@@ -39,6 +43,7 @@ public struct LoadedData: Sendable {
         self.featureNames = featureNames
         self.source = source
         self.normalization = nil
+        self.inputScale = nil
     }
 }
 
@@ -59,9 +64,34 @@ public struct DataRequest: Sendable {
     /// and streams (gzip, pipes) that decode to more text than that, with exit 65 and the place.
     public var maximumMemory: Int
 
-    public init(validationFraction: Double? = nil, maximumMemory: Int = MemoryEstimate.defaultLimit) {
+    /// A whole-network `network.init: {type: from_model}` start: the model's normalisation is
+    /// applied instead of one fitted on the new data, when the data has the model's features (the
+    /// loaded weights then see inputs scaled as in their training). nil: fit as usual.
+    public var startingModel: StartingModel?
+
+    public init(validationFraction: Double? = nil, maximumMemory: Int = MemoryEstimate.defaultLimit,
+                startingModel: StartingModel? = nil) {
         self.validationFraction = validationFraction
         self.maximumMemory = maximumMemory
+        self.startingModel = startingModel
+    }
+}
+
+/// What a data stage keeps of the model a whole network starts from.
+public struct StartingModel: Sendable {
+    /// The model's path as the spec writes it, for messages.
+    public var file: String
+    public var features: [String]
+    /// nil: the model was trained on inputs as read.
+    public var normalization: Normalization?
+    /// The model's `input_scale` (what its idx data divided pixels by).
+    public var inputScale: Double?
+
+    public init(file: String, features: [String], normalization: Normalization?, inputScale: Double? = nil) {
+        self.file = file
+        self.features = features
+        self.normalization = normalization
+        self.inputScale = inputScale
     }
 }
 

@@ -26,7 +26,7 @@ public struct IDXData: DataStage, StagePlugin {
 
     static let images = Parameter<SpecNode>.required("images", type: "string", "the image file (count, rows, columns) of unsigned bytes")
     static let labels = Parameter<SpecNode>.required("labels", type: "string", "the label file (count) of unsigned bytes")
-    static let scale = Parameter("scale", default: 255.0, range: .positive, "inputs are pixel / scale, so 255 gives [0, 1]")
+    static let scale = Parameter("scale", default: 255.0, range: .positive, "inputs are pixel / scale, so 255 gives [0, 1]; saved in model.json as input_scale")
     static let limit = Parameter<Int?>.optional("limit", shown: "all", range: .atLeast(1),
                                                 "read only the first N training samples (data.test takes its own limit)")
     static let classes = Parameter<SpecNode?>.optional("classes", shown: "'0', '1', ...", type: "list of strings",
@@ -37,6 +37,9 @@ public struct IDXData: DataStage, StagePlugin {
     let labels: String
     let test: (images: String, labels: String, limit: Int?)?
     let scale: Double
+    /// The `scale` key, or the data mapping when it is not written: where a scale that
+    /// contradicts the starting model's is reported.
+    let scaleLocation: SourceLocation
     let limit: Int?
     let classNames: [String]?
     let options: DataOptions
@@ -51,6 +54,7 @@ public struct IDXData: DataStage, StagePlugin {
         images = try file(try arguments.read(Self.images), "images")
         labels = try file(try arguments.read(Self.labels), "labels")
         scale = try arguments.read(Self.scale)
+        scaleLocation = (arguments.optional("scale") ?? arguments.node).location
         limit = try arguments.read(Self.limit)
         if let node = try arguments.read(Self.classes) {
             let names = try node.list("classes").enumerated().map { try $1.string("classes[\($0)]") }
@@ -78,6 +82,12 @@ public struct IDXData: DataStage, StagePlugin {
     }
 
     public func load(_ request: DataRequest) throws -> LoadedData {
+        // Fine-tuning a whole network keeps what the model's pixels were divided by, as it keeps
+        // the normalisation (DataOptions): another scale would feed its weights other inputs.
+        if let model = request.startingModel, let modelScale = model.inputScale, modelScale != scale {
+            throw SpecError("scale is \(TrainedModel.plain(scale)) but \(model.file) (network.init from_model) was trained on pixels / \(TrainedModel.plain(modelScale)); fine-tuning keeps the model's input scaling, so write scale: \(TrainedModel.plain(modelScale))",
+                            at: scaleLocation)
+        }
         let (training, shape) = try readPart(images: images, labels: labels, limit: limit, maximumBytes: request.maximumMemory)
         let classCount = classNames?.count ?? (Int(training.labels.max() ?? 0) + 1)
         let names = classNames ?? (0..<classCount).map(String.init)
@@ -98,8 +108,10 @@ public struct IDXData: DataStage, StagePlugin {
         let featureNames = shape.count == 2
             ? (0..<(shape[0] * shape[1])).map { "r\($0 / shape[1])c\($0 % shape[1])" }
             : (0..<shape.reduce(1, *)).map { "x\($0)" }
-        return try options.assemble(request, training: trainingSet, test: testSet, task: .classification(classes: names),
-                                    featureNames: featureNames, source: images)
+        var loaded = try options.assemble(request, training: trainingSet, test: testSet, task: .classification(classes: names),
+                                          featureNames: featureNames, source: images)
+        loaded.inputScale = scale
+        return loaded
     }
 
     /// Pixels (count · width bytes, as in the file) and labels of one pair of files.

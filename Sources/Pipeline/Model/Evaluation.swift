@@ -20,11 +20,12 @@ public struct Evaluation {
         /// CSV regression: the target columns (default: the model's `targets`).
         public var targets: [String]?
         public var format: String
-        public var scale: Double
+        /// --scale: nil uses the model's `input_scale` (TrainedModel.inputScaling).
+        public var scale: Double?
         public var maximumMemory: Int
 
         public init(modelPath: String, dataPath: String, labelsPath: String? = nil, label: String? = nil, targets: [String]? = nil,
-                    format: String = "auto", scale: Double = 255, maximumMemory: Int = MemoryEstimate.defaultLimit) {
+                    format: String = "auto", scale: Double? = nil, maximumMemory: Int = MemoryEstimate.defaultLimit) {
             self.modelPath = modelPath
             self.dataPath = dataPath
             self.labelsPath = labelsPath
@@ -123,7 +124,17 @@ public struct Evaluation {
         guard let format = ModelInput.Format(rawValue: request.format) else {
             throw PipelineError(.usage, "bp-pipeline: error: --format must be auto, csv or idx, found '\(request.format)'")
         }
-        var dataset = try ModelInput.isIDX(path: request.dataPath, format: format) ? try readIDX(request, model: model) : try readCSV(request, model: model)
+        let scaling = try model.inputScaling(requested: request.scale)
+        var dataset: Dataset
+        if try ModelInput.isIDX(path: request.dataPath, format: format) {
+            dataset = try readIDX(request, model: model, scale: scaling.idx)
+        } else {
+            dataset = try readCSV(request, model: model)
+            if let scale = scaling.csv {
+                // The data stage's division, x / scale, before the normalisation.
+                for i in dataset.inputs.storage.indices { dataset.inputs.storage[i] /= scale }
+            }
+        }
         if model.task == .binary {
             // One 0/1 target column: class 1 is output ≥ 0.5, as the model was trained.
             dataset.targets = Matrix(rows: dataset.count, columns: 1, storage: (0..<dataset.count).map { dataset.targets[$0, 1] })
@@ -178,7 +189,7 @@ public struct Evaluation {
                                reader: try? MappingReader(node, "data"))
     }
 
-    private static func readIDX(_ request: Request, model: TrainedModel) throws -> Dataset {
+    private static func readIDX(_ request: Request, model: TrainedModel, scale: Double) throws -> Dataset {
         guard let labelsPath = request.labelsPath else {
             throw PipelineError(.usage, "bp-pipeline: error: \(request.dataPath) is IDX images; give their labels with --labels FILE")
         }
@@ -214,6 +225,6 @@ public struct Evaluation {
             }
             targets[i, Int(label)] = 1
         }
-        return Dataset(bytes: ByteInputs(rows: count, columns: width, bytes: pixels, divisor: request.scale), targets: targets)
+        return Dataset(bytes: ByteInputs(rows: count, columns: width, bytes: pixels, divisor: scale), targets: targets)
     }
 }

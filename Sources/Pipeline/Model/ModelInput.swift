@@ -3,9 +3,9 @@ import BackpropCore
 import PipelineSpec
 
 /// Raw feature rows for a trained model, read from a CSV file (the model's feature columns, found
-/// by name in the header, in any order; other columns are ignored) or an IDX image file (each
-/// image flattened, pixels divided by `scale`), a chunk at a time so a file of any length is never
-/// held whole. gzip-compressed files of either kind are read too.
+/// by name in the header, in any order; other columns are ignored; cells divided by `csvScale`
+/// when given) or an IDX image file (each image flattened, pixels divided by `scale`), a chunk at
+/// a time so a file of any length is never held whole. gzip-compressed files of either kind are read too.
 final class ModelInput {
     enum Format: String, Sendable, CaseIterable {
         case auto, csv, idx
@@ -15,14 +15,18 @@ final class ModelInput {
     let width: Int
     private let file: DataFile
     private var csv: (reader: CSVReader, columns: [Int], names: [String], fields: Int)?
+    /// CSV cells are x / csvScale when set (a model with `input_scale`), the same division the
+    /// data stage made, so equal raw numbers give equal inputs.
+    private let csvScale: Double?
     private var idx: (remaining: Int, table: [Double], piece: [UInt8], dimensions: [Int])?
     /// The 1-based row of each sample of the last chunk: the CSV line, or the image's number.
     private(set) var rows: [Int] = []
     private var imagesRead = 0
 
     /// Opens `path` for `model`'s features, as IDX or CSV (see `isIDX`).
-    init(path: String, features: [String], format: Format, scale: Double) throws {
+    init(path: String, features: [String], format: Format, scale: Double, csvScale: Double? = nil) throws {
         self.path = path
+        self.csvScale = csvScale
         width = features.count
         let kind: Format = try Self.isIDX(path: path, format: format) ? .idx : .csv
         // An IDX stream holds at most the largest declared size the header reader accepts, so a
@@ -106,7 +110,7 @@ final class ModelInput {
             for (k, field) in columns.enumerated() {
                 switch reader.number(field) {
                 case .number(let x):
-                    chunk[count, k] = x
+                    chunk[count, k] = csvScale.map { x / $0 } ?? x
                 case .missing:
                     let text = reader.text(field)
                     let cell = text.isEmpty ? "empty cell" : "missing value \(quote(text))"

@@ -1,6 +1,7 @@
 import BackpropCore
 @preconcurrency import Glibc
 import PipelineSpec
+import Synchronization
 
 /// `bp-pipeline predict`: a trained model applied to new raw data, streamed in chunks of
 /// `chunkRows` samples (read, normalised as in training, one forward pass, written), so memory
@@ -28,12 +29,14 @@ public enum Prediction {
     }
 
     /// Predicts every sample of `dataPath` and hands the CSV text to `sink` chunk by chunk.
-    public static func run(_ model: TrainedModel, dataPath: String, format: String, scale: Double,
+    /// `scale` is --scale: nil uses the model's `input_scale` (TrainedModel.inputScaling).
+    public static func run(_ model: TrainedModel, dataPath: String, format: String, scale: Double?,
                            sink: (String) throws -> Void) throws {
         guard let format = ModelInput.Format(rawValue: format) else {
             throw PipelineError(.usage, "bp-pipeline: error: --format must be auto, csv or idx, found '\(format)'")
         }
-        let input = try ModelInput(path: dataPath, features: model.features, format: format, scale: scale)
+        let scaling = try model.inputScaling(requested: scale)
+        let input = try ModelInput(path: dataPath, features: model.features, format: format, scale: scaling.idx, csvScale: scaling.csv)
         let network = model.network()
         let classes = model.classes ?? []
         // The header goes out with the first chunk, so a fault in the first 4,096 rows prints
@@ -117,7 +120,39 @@ public final class PredictionOutput {
         if let files {
             if !finished { close(descriptor) }
             if !finished { _ = unlink(files.temporary) }
+            Self.forgetTemporary()
         }
+    }
+
+    /// The address of the temporary file's path (strdup'd) while one is written, 0 when none, for
+    /// the signal handler (an address as an Int: a pointer is not Sendable, an Int is).
+    private static let temporaryForSignal = Atomic<Int>(0)
+
+    /// SIGINT and SIGTERM end the prediction at once with exit 130 or 143 (128 + the signal),
+    /// removing the temporary file first, so an interrupted `--out FILE` leaves neither FILE nor
+    /// `.FILE.tmp-PID`. The handler does only async-signal-safe things (unlink, _exit), so it
+    /// works while a read blocks on a pipe. A signal after the file was put in place (between
+    /// link and unlink in `finish`) leaves the complete FILE.
+    public func exitOnSignal() {
+        if let files, let copy = strdup(files.temporary) {
+            free(UnsafeMutablePointer<CChar>(bitPattern: Self.temporaryForSignal.exchange(Int(bitPattern: copy), ordering: .sequentiallyConsistent)))
+        }
+        for signal in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                if let path = UnsafeMutablePointer<CChar>(bitPattern: PredictionOutput.temporaryForSignal.load(ordering: .sequentiallyConsistent)) {
+                    unlink(path)
+                }
+                _exit(128 + number)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(signal, &action, nil)
+        }
+    }
+
+    private static func forgetTemporary() {
+        free(UnsafeMutablePointer<CChar>(bitPattern: temporaryForSignal.exchange(0, ordering: .sequentiallyConsistent)))
     }
 
     public func write(_ text: String) throws {
@@ -154,5 +189,6 @@ public final class PredictionOutput {
             throw PipelineError.output("cannot put the predictions in place: \(reason)", path: files.target)
         }
         _ = unlink(files.temporary)
+        Self.forgetTemporary()
     }
 }

@@ -16,6 +16,9 @@ import PipelineSpec
 ///     classes        classification and binary: the class names, output unit k is class k
 ///     label          classification from a CSV file with a header: the class column's name
 ///     targets        regression: the target column names, output unit k is target k
+///     input_scale    optional: the data stage divided every raw input by this number before the
+///                    normalisation (the idx data's `scale`: pixel / input_scale); predict and
+///                    evaluate divide new raw inputs (IDX pixels or CSV cells) by it too
 ///     normalization  optional: method, shift, scale; x' = (x − shift) / scale per input column
 ///     loss           the loss the network was trained with
 ///     precision      training.precision: float64 or float32 (the weights are float64 either way;
@@ -60,6 +63,10 @@ public struct TrainedModel: Sendable {
     /// nil in a format 1 file, which did not record it.
     public var loss: (any Loss)?
     public var precision: Precision
+    /// What the data stage divided every raw input by before the normalisation (the idx data's
+    /// `scale`); nil when the inputs were used as read (CSV, inline, synthetic) or in a file
+    /// written before this key existed. Last, with a default, so it is the memberwise init's last argument.
+    public var inputScale: Double? = nil
 
     public var outputCount: Int { layers[layers.count - 1].units }
 
@@ -99,6 +106,7 @@ public struct TrainedModel: Sendable {
         if let classes { members.append(("classes", .array(classes.map(JSON.string)))) }
         if let label { members.append(("label", .string(label))) }
         if let targets { members.append(("targets", .array(targets.map(JSON.string)))) }
+        if let inputScale { members.append(("input_scale", .number(inputScale))) }
         if let normalization {
             members.append(("normalization", .object([
                 ("method", .string(normalization.method.rawValue)),
@@ -134,6 +142,7 @@ extension TrainedModel {
             targets = data.targetNames.count == network.outputCount ? data.targetNames : Self.defaultTargetNames(network.outputCount)
         }
         normalization = data.normalization
+        inputScale = data.inputScale
         loss = report.definition.loss
         precision = report.definition.training.precision
     }
@@ -245,7 +254,8 @@ private struct ModelReader {
                 throw fault("format \(format) is newer than this bp-pipeline reads (1 to \(TrainedModel.currentFormat))", at: node, "format")
             }
         }
-        let known: Set<String> = ["format", "task", "inputs", "layers", "features", "classes", "label", "targets", "normalization", "loss", "precision"]
+        let known: Set<String> = ["format", "task", "inputs", "layers", "features", "classes", "label", "targets", "input_scale",
+                                   "normalization", "loss", "precision"]
         if format >= 2, let (key, node) = top.first(where: { !known.contains($0.key) }) {
             throw fault("unknown key '\(key)'; a format 2 model has \(known.sorted().joined(separator: ", "))", at: node, key)
         }
@@ -315,6 +325,12 @@ private struct ModelReader {
         if let node = root["normalization"], !(node.value.isNull) {
             normalization = try self.normalization(node, width: inputs)
         }
+        var inputScale: Double?
+        if let node = root["input_scale"] {
+            let value = try number(node, "input_scale")
+            guard value > 0, value.isFinite else { throw fault("must be a positive number (it divides), found \(value)", at: node, "input_scale") }
+            inputScale = value
+        }
         var loss: (any Loss)?
         if let node = root["loss"] {
             loss = try plugin(Registry.losses, node, "loss", parameters: [])
@@ -331,7 +347,7 @@ private struct ModelReader {
         }
         return TrainedModel(format: format, task: task, inputs: inputs, layers: layers, features: features,
                             classes: task == .regression ? nil : classes, label: task == .regression ? nil : label, targets: targets,
-                            normalization: normalization, loss: loss, precision: precision)
+                            normalization: normalization, loss: loss, precision: precision, inputScale: inputScale)
     }
 
     mutating func layer(_ node: LocatedJSON, _ where: String, fanIn: Int) throws -> TrainedModel.Layer {
@@ -420,5 +436,31 @@ extension LocatedJSON.Value {
     var isNull: Bool {
         if case .null = self { return true }
         return false
+    }
+}
+
+// MARK: Raw input scaling
+
+extension TrainedModel {
+    /// The numbers predict and evaluate divide raw inputs by, before the normalisation: `idx` for
+    /// IDX pixels, `csv` for CSV cells (nil: read as they are).
+    ///
+    /// A model that records `input_scale` divides both by it (a CSV for an IDX-trained model holds
+    /// the raw pixels, as MNIST's CSV copies do), and a `requested` (--scale) that differs is
+    /// refused, exit 64: the weights were fitted to inputs divided by that number, so any other
+    /// would give wrong outputs with no sign of it. A model without it (trained on CSV, inline or
+    /// synthetic data, or written before the key) divides IDX pixels by `requested ?? 255` and
+    /// reads CSV cells as they are.
+    public func inputScaling(requested: Double?) throws -> (idx: Double, csv: Double?) {
+        guard let inputScale else { return (requested ?? 255, nil) }
+        if let requested, requested != inputScale {
+            throw PipelineError(.usage, "bp-pipeline: error: --scale \(Self.plain(requested)) disagrees with the model's input_scale \(Self.plain(inputScale)) (what its training data was divided by); leave --scale out and the model's is used")
+        }
+        return (inputScale, inputScale)
+    }
+
+    /// 255 rather than 255.0 for a whole number; other numbers in shortest round-trip form.
+    static func plain(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
     }
 }

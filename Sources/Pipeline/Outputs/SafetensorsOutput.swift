@@ -104,6 +104,8 @@ public struct SafetensorsOutput: OutputStage, StagePlugin {
         if let classes = model.classes { members.append(("classes", list(classes))) }
         if let label = model.label { members.append(("label", label)) }
         if let targets = model.targets { members.append(("targets", list(targets))) }
+        // Shortest round-trip text, as in model.json: raw inputs / input_scale, then the normalisation.
+        if let inputScale = model.inputScale { members.append(("input_scale", JSON.number(inputScale).compactText())) }
         if let normalization = model.normalization {
             members.append(("normalization", JSON.object([
                 ("method", .string(normalization.method.rawValue)),
