@@ -76,9 +76,8 @@ final class ModelInput {
         for feature in features {
             let matches = names.indices.filter { names[$0] == feature }
             guard let first = matches.first else {
-                var message = "no column named \(quote(feature)), a feature of the model"
+                var message = "no column named \(quote(feature)), a feature of the model (its features: \(boundedList(features)))"
                 if let hint = didYouMean(feature, among: names) { message += "; \(hint)" }
-                message += " The model's features are: \(boundedList(features))"
                 throw PipelineError.data(message, path: path, row: headerLine)
             }
             guard matches.count == 1 else {
