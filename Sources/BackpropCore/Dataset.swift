@@ -151,9 +151,12 @@ public struct DatasetOf<Scalar: TrainingScalar>: Sendable {
     /// in float64, 6.4 MiB instead of 25.7, and a quarter of the layers' (chunk, units) buffers,
     /// about 40 MiB off the peak of a run.
     public var evaluationChunk: Int {
-        if case .bytes = inputStorage { return 1024 }
-        return 4096
+        if case .bytes = inputStorage { return Self.byteEvaluationChunk }
+        return Self.denseEvaluationChunk
     }
+
+    public static var denseEvaluationChunk: Int { 4096 }
+    public static var byteEvaluationChunk: Int { 1024 }
 
     /// The input rows at `indices`, in that order, into `result` (its storage reused): a mini-batch.
     @_specialize(where Scalar == Double)

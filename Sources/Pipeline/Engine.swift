@@ -86,11 +86,13 @@ public enum Engine {
         let (starts, startingModel) = try specErrors { try network.resolve() }
         let outputs = network.layers.last?.units ?? 0
         var shape = (samples: 0, features: network.inputs, targets: outputs)
+        var inputBytes = 8
         if let estimating = definition.data as? any DataShapeEstimating, let known = try estimating.estimatedShape() {
             shape = known
+            inputBytes = estimating.inputBytes
         }
         try MemoryEstimate.estimate(network, samples: shape.samples, features: shape.features, targets: shape.targets,
-                                    batchSize: definition.training.batchSize)
+                                    batchSize: definition.training.batchSize, inputBytes: inputBytes)
             .check(limit: maximumMemory, definition: definition)
         // training.validation is held out by the data stage, before it normalises, so the
         // statistics see the training part only.
@@ -100,8 +102,11 @@ public enum Engine {
         let data = try specErrors { try definition.data.load(request) }
         try specErrors { try checkShapes(definition, data) }
         let samples = data.training.count + (data.validation?.count ?? 0) + (data.test?.count ?? 0)
+        let storedBytes: Int
+        if case .bytes = data.training.inputStorage { storedBytes = 1 } else { storedBytes = 8 }
         try MemoryEstimate.estimate(network, samples: samples, features: data.training.featureCount,
-                                    targets: data.training.targetCount, batchSize: definition.training.batchSize)
+                                    targets: data.training.targetCount, batchSize: definition.training.batchSize,
+                                    inputBytes: storedBytes)
             .check(limit: maximumMemory, definition: definition)
         var generator = SeededGenerator(seed: definition.seed)
         let built = network.build(using: &generator, starts: starts)

@@ -9,14 +9,14 @@ import PipelineSpec
 /// gradient, two optimizer slots (Adam's m and v; SGD uses fewer) and the trainer's three
 /// per-epoch gradient copies (running sum, first epoch, last epoch). Per layer and per row in
 /// flight, a dense layer caches input, net and output and computes ∂E/∂net and ∂E/∂input:
-/// 2·in + 3·units numbers. Rows in flight are the batch, or a 4096-sample evaluation chunk
-/// when that is larger. The data costs (features + targets) numbers per sample, plus one
-/// gathered batch.
+/// 2·in + 3·units numbers. Rows in flight are the batch, or an evaluation chunk when that is
+/// larger (4096 samples; 1024 for byte inputs, `DatasetOf.evaluationChunk`). The data costs
+/// (features + targets) numbers per sample, plus one gathered batch; inputs kept as bytes
+/// (IDX images, decoded a batch at a time) cost one byte per feature instead of eight.
 public struct MemoryEstimate: Sendable, Equatable {
     /// The default `--max-memory`: 8 GiB.
     public static let defaultLimit = 8 << 30
     static let numbersPerParameter = 7
-    static let evaluationChunk = 4096
 
     public var parameters: Int
     public var networkBytes: Int
@@ -26,9 +26,10 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var total: Int { Self.add(Self.add(networkBytes, dataBytes), bufferBytes) }
 
     /// The estimate for `network` over `samples` rows of `features` inputs and `targets` outputs
-    /// in batches of `batchSize` (nil = all samples). Saturates instead of overflowing.
+    /// in batches of `batchSize` (nil = all samples), each input stored in `inputBytes` bytes
+    /// (8 for float64, 1 for byte inputs). Saturates instead of overflowing.
     public static func estimate(_ network: NetworkDefinition, samples: Int, features: Int, targets: Int,
-                                batchSize: Int?) -> MemoryEstimate {
+                                batchSize: Int?, inputBytes: Int = 8) -> MemoryEstimate {
         var parameters = 0
         var perRow = 0
         var fanIn = network.inputs
@@ -38,12 +39,13 @@ public struct MemoryEstimate: Sendable, Equatable {
             fanIn = layer.units
         }
         let batchRows = min(batchSize ?? samples, samples)
-        let rowsInFlight = max(batchRows, min(samples, evaluationChunk))
+        let chunk = inputBytes == 1 ? Dataset.byteEvaluationChunk : Dataset.denseEvaluationChunk
+        let rowsInFlight = max(batchRows, min(samples, chunk))
         let sampleWidth = add(features, targets)
         return MemoryEstimate(
             parameters: parameters,
             networkBytes: multiply(multiply(parameters, numbersPerParameter), 8),
-            dataBytes: multiply(multiply(samples, sampleWidth), 8),
+            dataBytes: multiply(samples, add(multiply(features, inputBytes), multiply(targets, 8))),
             bufferBytes: add(multiply(multiply(rowsInFlight, perRow), 8), multiply(multiply(batchRows, sampleWidth), 8)))
     }
 
@@ -129,6 +131,12 @@ public struct MemoryEstimate: Sendable, Equatable {
 public protocol DataShapeEstimating {
     /// (samples, input features, target columns) over all parts, or nil when unknown.
     func estimatedShape() throws -> (samples: Int, features: Int, targets: Int)?
+    /// Bytes each stored input takes once loaded: 8 (float64), or 1 for inputs kept as bytes.
+    var inputBytes: Int { get }
+}
+
+extension DataShapeEstimating {
+    public var inputBytes: Int { 8 }
 }
 
 extension String {
@@ -145,6 +153,9 @@ extension String {
 /// refused before its pixels are allocated. Classes are counted as 'classes' names them, else
 /// as 256 (a label byte's range): an upper bound, small next to the pixels.
 extension IDXData: DataShapeEstimating {
+    /// The images stay bytes in memory (`ByteInputs`), decoded a batch at a time.
+    public var inputBytes: Int { 1 }
+
     public func estimatedShape() throws -> (samples: Int, features: Int, targets: Int)? {
         func part(_ images: String, limit: Int?) throws -> (samples: Int, features: Int) {
             let dims = try IDXReader.header(try DataFile(path: images), expectedDimensions: nil)

@@ -50,6 +50,37 @@ import Testing
     /// The images stay one byte a pixel, decoded per batch; normalising, splitting and the
     /// float32 conversion keep them bytes, and every decoded value is the float64 arithmetic the
     /// dense matrix gets: (b / scale − shift) / σ, bit for bit.
+    /// The memory estimate counts IDX pixels as the bytes they stay in memory, not as float64:
+    /// 1000 images of 28×28 with 10 classes hold 1000 · (784 · 1 + 10 · 8) = 864,000 bytes of data
+    /// (6,352,000 as float64). The whole estimate, 14,151,120 bytes (network 7,850 · 7 · 8 =
+    /// 439,600; buffers 1000 rows in flight · (2·784 + 3·10) · 8 + a gathered batch of 10 ·
+    /// 794 · 8), fits a 14 MB limit that the float64 count (19,639,120) would have refused.
+    @Test func theMemoryEstimateCountsPixelsAsBytes() throws {
+        let scratch = try DataScratch()
+        try scratch.write("i", bytes: idxBytes([1000, 28, 28], (0..<784_000).map { UInt8($0 % 251) }))
+        try scratch.write("l", bytes: idxBytes([1000], (0..<1000).map { UInt8($0 % 10) }))
+        let spec = try scratch.write("spec.yaml", """
+            data: {type: idx, images: i, labels: l, classes: [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9]}
+            network: {inputs: 784, layers: [{units: 10}]}
+            activation: sigmoid
+            loss: half_squared_error
+            learning_rate: 0.1
+            training: {epochs: 1, optimizer: sgd, batch_size: 10}
+            """)
+        let definition = try Engine.load(RunRequest(specPath: spec, outputDirectory: scratch.folder + "/out"))
+        let idx = try #require(definition.data as? IDXData)
+        #expect(idx.inputBytes == 1)
+        let shape = try #require(try idx.estimatedShape())
+        #expect(shape.samples == 1000 && shape.features == 784)
+        let bytes = MemoryEstimate.estimate(definition.network, samples: 1000, features: 784, targets: 10, batchSize: 10, inputBytes: 1)
+        #expect(bytes.dataBytes == 864_000)
+        #expect(bytes.total == 14_151_120)
+        let float64 = MemoryEstimate.estimate(definition.network, samples: 1000, features: 784, targets: 10, batchSize: 10)
+        #expect(float64.total == 19_639_120)
+        let prepared = try Engine.prepare(definition, maximumMemory: 14_200_000)
+        #expect(prepared.data.training.count == 1000)
+    }
+
     @Test func imagesStayBytesAndDecodeAsTheDenseMatrixWould() throws {
         let scratch = try DataScratch()
         try scratch.write("i", bytes: Self.images)
