@@ -20,7 +20,7 @@ private let modelTexts = [
      "layers": [{"units": 2, "activation": "leaky_relu", "alpha": 0.1,
                  "weights": [[0.5, -1.25], [2, 0.75], [-0.5, 1]], "bias": [0.1, -0.2]},
                 {"units": 3, "activation": "softmax", "weights": [[1, -1, 0.5], [-2, 0.25, 1]], "bias": [0, 0.5, -0.5]}],
-     "features": ["a", "b", "c,d"], "classes": ["setosa", "versi color", "v\\"q"], "label": "species",
+     "features": ["a", "b", "c,d"], "classes": ["setosa", "versi color", "it's"], "label": "species",
      "normalization": {"method": "standardize", "shift": [1, 2, 3], "scale": [0.5, 2, 4]},
      "loss": "cross_entropy", "precision": "float64"}
     """,
