@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # Builds and runs a libFuzzer target for the data parsers for a number of seconds.
 #
-#   fuzz/run-data.sh csv|idx SECONDS      e.g. fuzz/run-data.sh csv 600
+#   fuzz/run-data.sh csv|idx|model|predict SECONDS      e.g. fuzz/run-data.sh csv 600
 #
 # The data plugins live in the Pipeline module, which imports BackpropCore, PipelineSpec and
 # Render. SwiftPM cannot link -sanitize=fuzzer executables here, so this script copies those four
 # modules' sources into fuzz/out/data-src-TARGET with their cross-module imports removed and compiles
-# them as one module with the harness (fuzz/CSVFuzz.swift or fuzz/IDXFuzz.swift), the libpng shim
-# as a C object beside it. The harness drives the real plugin: spec text -> registry -> load().
+# them as one module with the harness (fuzz/CSVFuzz.swift, IDXFuzz.swift, ModelFuzz.swift or
+# PredictFuzz.swift), the libpng shim as a C object beside it. The data harnesses drive the real
+# plugin (spec text -> registry -> load()), the model one TrainedModel.load, the predict one
+# Prediction.run with fixed models.
 # Output lives in fuzz/out/ (git-ignored): binary, working corpus, crash-*/timeout-*/oom-* files.
 # Turn every crash into a fixture under Tests/EndToEndTests/Fixtures/specs/data.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-target="${1:?usage: fuzz/run-data.sh csv|idx SECONDS}"
-seconds="${2:?usage: fuzz/run-data.sh csv|idx SECONDS}"
+target="${1:?usage: fuzz/run-data.sh csv|idx|model|predict SECONDS}"
+seconds="${2:?usage: fuzz/run-data.sh csv|idx|model|predict SECONDS}"
 case "$target" in
 csv) harness=fuzz/CSVFuzz.swift; seeds=(fuzz/seeds-csv Tests/EndToEndTests/Fixtures/specs/data Data) ; pattern='*.csv*' ;;
 idx) harness=fuzz/IDXFuzz.swift; seeds=(fuzz/seeds-idx) ; pattern='*' ;;
-*) echo "unknown fuzz target '$target' (known: csv, idx)" >&2; exit 64 ;;
+model) harness=fuzz/ModelFuzz.swift; seeds=(fuzz/seeds-model) ; pattern='*.json' ;;
+predict) harness=fuzz/PredictFuzz.swift; seeds=(fuzz/seeds-predict) ; pattern='*' ;;
+*) echo "unknown fuzz target '$target' (known: csv, idx, model, predict)" >&2; exit 64 ;;
 esac
 
 out="fuzz/out/$target"
@@ -44,10 +48,10 @@ clang -O1 -fsanitize=address -c Sources/CPNGShim/pngshim.c -I Sources/CPNGShim/i
 
 echo "building $binary" >&2
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name Pipeline \
-    -I Sources/CYaml -I Sources/CBLAS -I Sources/CCairo -I Sources/CPNG -I Sources/CZlib -I "$src/CPNGShim" \
-    $(pkg-config --cflags-only-I cairo openblas | sed 's/-I/-Xcc -I/g') \
+    -I Sources/CYaml -I Sources/CBLAS -I Sources/CCairo -I Sources/CPNG -I Sources/CZlib -I Sources/CMPI -I "$src/CPNGShim" \
+    $(pkg-config --cflags-only-I cairo openblas ompi-c | sed 's/-I/-Xcc -I/g') $(pkg-config --libs-only-L ompi-c) \
     "$src"/swift/*.swift "$harness" "$src/pngshim.o" \
-    -lyaml -lopenblas -lcairo -lpng16 -lz -o "$binary" 2>&1 | grep -v "Cannot export local symbol" >&2 || true
+    -lyaml -lopenblas -lcairo -lpng16 -lz -lmpi -o "$binary" 2>&1 | grep -v "Cannot export local symbol" >&2 || true
 [ -x "$binary" ] || { echo "build failed" >&2; exit 1; }
 
 for folder in "${seeds[@]}"; do

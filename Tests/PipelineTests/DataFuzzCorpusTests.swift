@@ -28,6 +28,16 @@ import Testing
         for name in used { #expect(known.contains(name), "normalize: \(name) in fuzz/CSVFuzz.swift") }
     }
 
+    /// The predict harness's fixed models load (it stops at its first input if one does not);
+    /// they are the `"""` blocks of fuzz/PredictFuzz.swift, read as this version reads model files.
+    @Test func thePredictHarnessModelsLoad() throws {
+        let blocks = try Self.text("fuzz/PredictFuzz.swift").components(separatedBy: "\"\"\"")
+        let models = stride(from: 1, to: blocks.count, by: 2).map { blocks[$0] }
+        #expect(models.count == 3)
+        let tasks = try models.map { try TrainedModel.decode(Array($0.utf8), path: "PredictFuzz.swift").task }
+        #expect(tasks == [.classification, .binary, .regression])
+    }
+
     /// The `seeds=(...)` folders of both scripts exist and hold files.
     @Test(arguments: ["fuzz/run.sh", "fuzz/run-data.sh"])
     func everySeedFolderExists(script: String) throws {

@@ -191,7 +191,9 @@ enum IDXReader {
             sizes[(4 * d)..<(4 * d + 4)].reduce(0) { $0 << 8 | Int($1) }
         }
         var elements = 1
-        for size in dims {
+        // The sample shape first, the count last: with 0 samples the total is 0 whatever the
+        // shape, and callers still multiply the shape out (an image's width).
+        for size in dims.dropFirst() + dims.prefix(1) {
             let (product, overflow) = elements.multipliedReportingOverflow(by: size)
             guard !overflow, product <= maximumElements else {
                 throw PipelineError.data("the IDX header declares \(describe(dims)) elements, more than bp-pipeline reads", path: file.path)
