@@ -67,12 +67,12 @@ enum RunFolderReader {
 
     /// The `status` of `folder/metrics.json`; throws unless it is one of `finished`.
     static func finishedStatus(_ folder: String) throws(RunSkip) -> String {
-        let data = Data(try bytes(folder + "/metrics.json", limit: metricsLimit))
-        // Foundation's parser limits nesting depth, so a file of a million '[' is an error, not a stack overflow.
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        // The sweep's own reader of bp-pipeline's JSON; it refuses deep nesting, so a file of a
+        // million '[' is an error, not a stack overflow.
+        guard let object = JSONText.parse(try bytes(folder + "/metrics.json", limit: metricsLimit)), case .object = object else {
             throw .unreadable("metrics.json: not a JSON object")
         }
-        guard let status = object["status"] as? String else { throw .unreadable("metrics.json: no \"status\"") }
+        guard let status = object["status"]?.string else { throw .unreadable("metrics.json: no \"status\"") }
         guard finished.contains(status) else { throw .unfinished(status) }
         return status
     }
