@@ -59,31 +59,52 @@ public struct ByteInputs: Sendable, Equatable {
     func decode<Scalar: TrainingScalar>(rows: some Collection<Int>, into result: inout MatrixOf<Scalar>) {
         result.resize(rows: rows.count, columns: columns)
         result.storage.withUnsafeMutableBufferPointer { target in
-            var offset = 0
-            for r in rows {
-                decode(row: r, into: target.baseAddress! + offset)
-                offset += columns
+            withDecodingTable(Scalar.self) { table in
+                var offset = 0
+                for r in rows {
+                    decode(row: r, table: table, into: target.baseAddress! + offset)
+                    offset += columns
+                }
             }
         }
     }
 
     /// Decodes row `row` into `target[0..<columns]`.
+    func decode<Scalar: TrainingScalar>(row: Int, into target: UnsafeMutablePointer<Scalar>) {
+        withDecodingTable(Scalar.self) { decode(row: row, table: $0, into: target) }
+    }
+
+    /// Calls `body` with the 256 values a byte decodes to before normalisation, rounded to
+    /// `Scalar` (the same rounding as converting `table`'s entries one pixel at a time), in a
+    /// stack buffer: a lookup per pixel with no conversion, and no allocation per batch.
+    @inline(__always)
+    private func withDecodingTable<Scalar: TrainingScalar, R>(_: Scalar.Type, _ body: (UnsafePointer<Scalar>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 256) { values in
+            table.withUnsafeBufferPointer { table in
+                for b in 0..<256 { values[b] = Scalar(table[b]) }
+            }
+            return body(UnsafePointer(values.baseAddress!))
+        }
+    }
+
+    /// Decodes row `row` through `scalars` (see `withDecodingTable`).
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
-    func decode<Scalar: TrainingScalar>(row: Int, into target: UnsafeMutablePointer<Scalar>) {
+    private func decode<Scalar: TrainingScalar>(row: Int, table scalars: UnsafePointer<Scalar>,
+                                                into target: UnsafeMutablePointer<Scalar>) {
         let width = columns
         bytes.withUnsafeBufferPointer { bytes in
-            table.withUnsafeBufferPointer { table in
-                let source = bytes.baseAddress! + row * width
-                if let shift, let scale {
+            let source = bytes.baseAddress! + row * width
+            if let shift, let scale {
+                table.withUnsafeBufferPointer { table in
                     shift.withUnsafeBufferPointer { shift in
                         scale.withUnsafeBufferPointer { scale in
                             for c in 0..<width { target[c] = Scalar((table[Int(source[c])] - shift[c]) / scale[c]) }
                         }
                     }
-                } else {
-                    for c in 0..<width { target[c] = Scalar(table[Int(source[c])]) }
                 }
+            } else {
+                for c in 0..<width { target[c] = scalars[Int(source[c])] }
             }
         }
     }

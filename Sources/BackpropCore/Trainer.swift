@@ -128,6 +128,10 @@ public struct TrainingOutcome: Sendable {
     /// a resumed state had done): the training set once per whole epoch, plus the batches of an
     /// epoch cut short, the batch that diverged included.
     public var samplesProcessed = 0
+    /// Seconds in the epoch loop of this call: every batch's forward and backward pass and
+    /// update, and each epoch's validation, record and state callback; not the untrained loss
+    /// measured before it nor the final measurement after it (what `samples_per_second` divides by).
+    public var loopSeconds = 0.0
 }
 
 /// Everything needed to continue a run exactly where it was: restored into a trainer built from
@@ -337,6 +341,8 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         let wholeInputs = gather || exchange != nil ? MatrixOf<Scalar>(rows: 0, columns: 0) : training.inputs
         interruptedInsideEpoch = false
         epochStart = nil
+        let clock = ContinuousClock()
+        let loopStart = clock.now
 
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
@@ -454,6 +460,9 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             if status == .completed && (exchange == nil ? shouldStop() : agreedStop) { status = .interrupted }
         }
 
+        let loop = (clock.now - loopStart).components
+        let loopSeconds = Double(loop.seconds) + Double(loop.attoseconds) * 1e-18
+
         if let stopping = options.earlyStopping, stopping.restoreBest, status == .completed || status == .stoppedEarly,
            let best = earlyStoppingState.bestParameters {
             for (parameter, values) in zip(parameters, best) { parameter.value.storage = values.map { Scalar($0) } }
@@ -468,6 +477,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         outcome.divergedEpoch = divergence?.epoch
         outcome.divergedLayer = divergence?.layer
         outcome.samplesProcessed = samplesProcessed
+        outcome.loopSeconds = loopSeconds
         if options.earlyStopping != nil && earlyStoppingState.bestEpoch > 0 { outcome.bestEpoch = earlyStoppingState.bestEpoch }
         if let validation {
             let measured = evaluate(validation, accuracy: measureAccuracy)
@@ -550,20 +560,14 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     /// Adds each layer's ‖∂E/∂W‖₂ and mean |∂E/∂W| to the epoch's sums, and ∂E/∂W to `gradientSums`.
     private func measureGradients() {
         for (l, layer) in network.layers.enumerated() {
-            var squares: Scalar = 0, absolute: Scalar = 0
             let count = layer.weights.gradient.storage.count
-            layer.weights.gradient.storage.withUnsafeBufferPointer { g in
+            let (squares, magnitudes) = layer.weights.gradient.storage.withUnsafeBufferPointer { g in
                 gradientSums[l].storage.withUnsafeMutableBufferPointer { sum in
-                    for i in 0..<count {
-                        let v = g[i]
-                        squares += v * v
-                        absolute += abs(v)
-                        sum[i] += v
-                    }
+                    Scalar.squaresAndMagnitudes(g, addingTo: sum)
                 }
             }
             norms[l] += Double(squares.squareRoot())
-            meanAbs[l] += Double(absolute / Scalar(max(count, 1)))
+            meanAbs[l] += Double(magnitudes / Scalar(max(count, 1)))
         }
     }
 
@@ -611,28 +615,8 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         return nil
     }
 
-    /// Whether every element is finite: Σ v·0 is 0 for finite v and NaN once any v is ±∞ or
-    /// NaN, a branch-free sum (this runs after every step). Four partial sums, since one sum's
-    /// chain of dependent additions cannot be vectorised or overlapped (the order of adding
-    /// zeros and NaNs does not change the answer); 3.4 instructions a parameter before, under
-    /// callgrind on W1.
+    /// Whether every element is finite (this runs after every step).
     static func allFinite(_ m: MatrixOf<Scalar>) -> Bool {
-        m.storage.withUnsafeBufferPointer { values in
-            var s0: Scalar = 0, s1: Scalar = 0, s2: Scalar = 0, s3: Scalar = 0
-            let count = values.count, whole = count & ~3
-            var i = 0
-            while i < whole {
-                s0 += values[i] * 0
-                s1 += values[i + 1] * 0
-                s2 += values[i + 2] * 0
-                s3 += values[i + 3] * 0
-                i += 4
-            }
-            while i < count {
-                s0 += values[i] * 0
-                i += 1
-            }
-            return (s0 + s1) + (s2 + s3) == 0
-        }
+        m.storage.withUnsafeBufferPointer { Scalar.allFinite($0) }
     }
 }

@@ -183,7 +183,6 @@ public enum Engine {
             var periodicFailure: PipelineError?
             let every = training.checkpointEvery
 
-            let start = DispatchTime.now().uptimeNanoseconds
             let outcome: TrainingOutcome
             do {
                 outcome = try trainer.train(
@@ -203,10 +202,8 @@ public enum Engine {
                 throw PipelineError(.usage, "\(target): error: the checkpoint does not fit this run: \(mismatch.description)")
             }
             if let periodicFailure { throw periodicFailure }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-
             var report = RunReport(definition: definition, network: prepared.network, data: prepared.data,
-                                   outcome: outcome, trainingSeconds: seconds, version: version)
+                                   outcome: outcome, trainingSeconds: outcome.loopSeconds, version: version)
             if outcome.status != .interrupted { report.expectations = definition.expectations.map { $0.check(report) } }
             if let group {
                 report.ranks = group.size

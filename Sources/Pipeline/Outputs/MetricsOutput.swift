@@ -47,7 +47,7 @@ public struct MetricsOutput: OutputStage, StagePlugin {
         return .object(members)
     }
 
-    /// `train_seconds` (the training call alone, to the microsecond, at least 1 µs) and
+    /// `train_seconds` (the epoch loop alone, `TrainingOutcome.loopSeconds`, to the microsecond, at least 1 µs) and
     /// `samples_per_second` = samples processed / train_seconds, so the two multiply back to the
     /// sample count (up to rounding in the last bits).
     static func speed(seconds: Double, samples: Int) -> [(String, JSON)] {
