@@ -10,9 +10,51 @@ public protocol ProcessGroup: AnyObject {
     /// Collective (every process calls it, with the same byte count, the same number of times):
     /// afterwards `all` holds process r's `mine` at byte offset r × `mine.count` (MPI_Allgather).
     func allGather(_ mine: UnsafeRawBufferPointer, into all: UnsafeMutableRawBufferPointer)
+    /// Collective (MPI_Alltoallv, in bytes): process s receives `send[sendOffsets[s] ..<
+    /// sendOffsets[s] + sendCounts[s]]` from this process into its `receive` at its
+    /// `receiveOffsets[this rank]`, with its `receiveCounts[this rank]` equal to that count.
+    func allToAll(_ send: UnsafeRawBufferPointer, counts sendCounts: [Int], offsets sendOffsets: [Int],
+                  into receive: UnsafeMutableRawBufferPointer, counts receiveCounts: [Int], offsets receiveOffsets: [Int])
+    /// Collective (MPI_Allgatherv in place, in bytes): process r's part is `all[offsets[r] ..<
+    /// offsets[r] + counts[r]]`; this process's is filled in, afterwards every part is.
+    func allGatherInPlace(_ all: UnsafeMutableRawBufferPointer, counts: [Int], offsets: [Int])
 }
 
 extension ProcessGroup {
+    /// `allToAll` through `allGather` (every process must pass a `send` of the same length):
+    /// every process's whole buffer travels, so only for groups without a collective of their own.
+    public func allToAll(_ send: UnsafeRawBufferPointer, counts sendCounts: [Int], offsets sendOffsets: [Int],
+                         into receive: UnsafeMutableRawBufferPointer, counts receiveCounts: [Int], offsets receiveOffsets: [Int]) {
+        let all = UnsafeMutableRawBufferPointer.allocate(byteCount: send.count * size, alignment: 16)
+        defer { all.deallocate() }
+        allGather(send, into: all)
+        // Process r sent its piece for this process at its own sendOffsets[rank], which every
+        // process computes alike (the same layout function of the rank).
+        for r in 0..<size where receiveCounts[r] > 0 {
+            let source = UnsafeRawBufferPointer(rebasing: all[(r * send.count + sendOffsets[rank])...].prefix(receiveCounts[r]))
+            UnsafeMutableRawBufferPointer(rebasing: receive[receiveOffsets[r]...].prefix(receiveCounts[r])).copyMemory(from: source)
+        }
+    }
+
+    /// `allGatherInPlace` through `allGather`, each part padded to the longest.
+    public func allGatherInPlace(_ all: UnsafeMutableRawBufferPointer, counts: [Int], offsets: [Int]) {
+        let longest = counts.max() ?? 0
+        let mine = UnsafeMutableRawBufferPointer.allocate(byteCount: max(longest, 1), alignment: 16)
+        let gathered = UnsafeMutableRawBufferPointer.allocate(byteCount: max(longest * size, 1), alignment: 16)
+        defer {
+            mine.deallocate()
+            gathered.deallocate()
+        }
+        if counts[rank] > 0 {
+            mine.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offsets[rank]...].prefix(counts[rank])))
+        }
+        allGather(UnsafeRawBufferPointer(rebasing: mine[0..<longest]), into: UnsafeMutableRawBufferPointer(rebasing: gathered[0..<(longest * size)]))
+        for r in 0..<size where r != rank && counts[r] > 0 {
+            UnsafeMutableRawBufferPointer(rebasing: all[offsets[r]...].prefix(counts[r]))
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: gathered[(r * longest)...].prefix(counts[r])))
+        }
+    }
+
     /// This process's contiguous part of the positions `batch`: [lo + n·r/N, lo + n·(r+1)/N) for
     /// n = batch.count, so the parts cover the batch in rank order and differ in size by at most
     /// one (a part is empty when the batch has fewer samples than there are processes).

@@ -39,7 +39,7 @@ where RawSignificand: FixedWidthInteger {
                               target: MatrixOf<Self>, netGradient: inout MatrixOf<Self>) -> Double
     static func valueFused(_ loss: any FusedOutputLoss, net: MatrixOf<Self>, output: MatrixOf<Self>,
                            target: MatrixOf<Self>) -> Double
-    static func step(_ optimizer: any Optimizer, _ parameters: [ParameterOf<Self>], learningRate: Double)
+    static func step(_ optimizer: any Optimizer, _ parameters: [ParameterOf<Self>], learningRate: Double, elements: Range<Int>)
     /// |v| lane by lane, by clearing the sign bits (a SIMD comparison and select compiles to a
     /// loop over the lanes).
     static func magnitudes(_ v: SIMD16<Self>) -> SIMD16<Self>

@@ -5,10 +5,13 @@
 public protocol Optimizer: AnyObject {
     /// The spec name, e.g. `sgd`.
     var name: String { get }
-    /// One update of every trainable parameter with learning rate `learningRate` (once per
-    /// precision; an implementation writes one generic `step`, which satisfies both).
-    func step(_ parameters: [ParameterOf<Double>], learningRate: Double)
-    func step(_ parameters: [ParameterOf<Float>], learningRate: Double)
+    /// One update with learning rate `learningRate` of the trainable parameters' elements whose
+    /// positions in the parameters' concatenation (W1, b1, W2, ... row-major) are in `elements`:
+    /// all of them, or in data-parallel training this process's share (every update rule here
+    /// is elementwise, so the shares together make the whole step). Once per precision; an
+    /// implementation writes one generic `step` over `ParameterParts`, which satisfies both.
+    func step(_ parameters: [ParameterOf<Double>], learningRate: Double, elements: Range<Int>)
+    func step(_ parameters: [ParameterOf<Float>], learningRate: Double, elements: Range<Int>)
     /// The state to save in a checkpoint: named buffers, each a flat array (empty when stateless).
     func saveState() -> [String: [Double]]
     /// Restores what `saveState` returned; throws when it does not fit these parameters.
@@ -16,8 +19,42 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
+    /// One update of every element of every trainable parameter.
+    public func step(_ parameters: [ParameterOf<Double>], learningRate: Double) {
+        step(parameters, learningRate: learningRate, elements: 0..<Int.max)
+    }
+    public func step(_ parameters: [ParameterOf<Float>], learningRate: Double) {
+        step(parameters, learningRate: learningRate, elements: 0..<Int.max)
+    }
     public func saveState() -> [String: [Double]] { [:] }
     public func restoreState<S: TrainingScalar>(_ state: [String: [Double]], parameters: [ParameterOf<S>]) throws {}
+}
+
+/// Each parameter with the positions of `elements` (positions in the concatenation of the
+/// parameters, row-major) that fall inside it, as positions within the parameter (empty when
+/// none do); without allocating, since it runs every step.
+public struct ParameterParts<S: TrainingScalar>: Sequence, IteratorProtocol {
+    private let parameters: [ParameterOf<S>]
+    private let elements: Range<Int>
+    private var index = 0
+    private var offset = 0
+
+    public init(_ parameters: [ParameterOf<S>], _ elements: Range<Int>) {
+        self.parameters = parameters
+        self.elements = elements
+    }
+
+    public mutating func next() -> (index: Int, parameter: ParameterOf<S>, part: Range<Int>)? {
+        guard index < parameters.count else { return nil }
+        let parameter = parameters[index]
+        let count = parameter.value.storage.count
+        let lower = Swift.max(elements.lowerBound - offset, 0), upper = Swift.min(elements.upperBound - offset, count)
+        defer {
+            index += 1
+            offset += count
+        }
+        return (index, parameter, lower < upper ? lower..<upper : 0..<0)
+    }
 }
 
 /// A checkpoint or state that does not match what it is restored into.

@@ -27,8 +27,9 @@ extension Double {
                                   target: MatrixOf<Self>) -> Double {
         loss.valueFused(net: net, output: output, target: target)
     }
-    public static func step(_ optimizer: any Optimizer, _ parameters: [ParameterOf<Self>], learningRate: Double) {
-        optimizer.step(parameters, learningRate: learningRate)
+    public static func step(_ optimizer: any Optimizer, _ parameters: [ParameterOf<Self>], learningRate: Double,
+                            elements: Range<Int>) {
+        optimizer.step(parameters, learningRate: learningRate, elements: elements)
     }
 }
 
@@ -59,8 +60,9 @@ extension Float {
                                   target: MatrixOf<Self>) -> Double {
         loss.valueFused(net: net, output: output, target: target)
     }
-    public static func step(_ optimizer: any Optimizer, _ parameters: [ParameterOf<Self>], learningRate: Double) {
-        optimizer.step(parameters, learningRate: learningRate)
+    public static func step(_ optimizer: any Optimizer, _ parameters: [ParameterOf<Self>], learningRate: Double,
+                            elements: Range<Int>) {
+        optimizer.step(parameters, learningRate: learningRate, elements: elements)
     }
 }
 

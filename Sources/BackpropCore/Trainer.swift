@@ -206,6 +206,9 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     private var batchTargets = MatrixOf<Scalar>(rows: 0, columns: 0)
     private var gradientSums: [MatrixOf<Scalar>] = []
     private var norms: [Double] = []
+    /// Data-parallel with a sharded step: this process's per-layer Σg² and Σ|g|, then the sums.
+    private var partialSquares: [Double] = []
+    private var partialMagnitudes: [Double] = []
     private var meanAbs: [Double] = []
     /// The state at the start of the epoch running now, kept only when the epoch has several
     /// batches (so it can be interrupted between two of them), without its history.
@@ -328,6 +331,8 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             lastGradientSums = gradientSums
             norms = Array(repeating: 0, count: layerCount)
             meanAbs = norms
+            partialSquares = norms
+            partialMagnitudes = norms
         }
         if nextEpoch == 1 && baseline == nil { baseline = DivergenceBaseline(network: network, loss: objective(on: training)) }
         var status = earlyStoppingState.stopped ? TrainingStatus.stoppedEarly : .completed
@@ -335,10 +340,16 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         var divergence: (epoch: Int, layer: Int?)?
         var samplesProcessed = 0
         let gather = batchSize < training.count
-        let exchange = group.map { StepExchange(group: $0, parameters: parameters) }
+        // Two or more processes split the update (`ShardedStep`), except with gradient clipping,
+        // whose coefficient needs the whole gradient's norm before any element is updated; one
+        // process (N = 1 under a launcher) exchanges the plain way, which keeps it a plain run.
+        let sharded = group.flatMap { $0.size > 1 && options.clipGradientNorm == nil
+            ? ShardedStep<Scalar>(group: $0, parameters: parameters) : nil }
+        let exchange = sharded == nil ? group.map { StepExchange(group: $0, parameters: parameters) } : nil
+        let parallel = group != nil
         // Full-batch training reads the inputs where they are (byte inputs decoded once here);
         // a data-parallel step gathers its share instead.
-        let wholeInputs = gather || exchange != nil ? MatrixOf<Scalar>(rows: 0, columns: 0) : training.inputs
+        let wholeInputs = gather || parallel ? MatrixOf<Scalar>(rows: 0, columns: 0) : training.inputs
         interruptedInsideEpoch = false
         epochStart = nil
         let clock = ContinuousClock()
@@ -369,8 +380,9 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                 var batchLoss: Double
                 var nonFiniteLayer: Int?
                 // Gradients are written over, not added to: no zeroing pass.
-                if let exchange {
-                    let totals = sharedGradient(training, start..<end, exchange: exchange, fused: fused, stop: shouldStop())
+                if parallel {
+                    let totals = sharedGradient(training, start..<end, exchange: exchange, sharded: sharded, fused: fused,
+                                                stop: shouldStop())
                     (batchLoss, nonFiniteLayer, agreedStop) = (totals.loss, totals.nonFiniteLayer, totals.stop)
                     correct += totals.correct
                 } else if gather {
@@ -396,7 +408,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                     status = .diverged
                     // The first layer whose net input or output is no longer finite; the output
                     // layer when every layer is finite and the loss itself overflowed.
-                    if let layer = exchange == nil ? Self.firstNonFiniteActivation(network) : nonFiniteLayer {
+                    if let layer = parallel ? nonFiniteLayer : Self.firstNonFiniteActivation(network) {
                         divergence = (epoch, layer)
                         failure = "the loss became \(batchLoss) in epoch \(epoch): the outputs of layer \(layer) are no longer finite"
                     } else {
@@ -406,10 +418,25 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                     finishedEpoch = false
                     break
                 }
-                measureGradients()
-                if let maximum = options.clipGradientNorm { Self.clipGradients(parameters, maximumNorm: maximum) }
-                Scalar.step(optimizer, parameters, learningRate: rate)
-                if let bad = Self.firstNonFiniteLayer(network) {
+                let bad: Int?
+                if let sharded {
+                    // This process's range only; the weights exchange completes the step.
+                    measureGradients(elements: sharded.ownRange)
+                    Scalar.step(optimizer, parameters, learningRate: rate, elements: sharded.ownRange)
+                    let mine = Self.firstNonFiniteLayer(network, elements: sharded.ownRange)
+                    bad = sharded.shareWeights(parameters, squares: &partialSquares, magnitudes: &partialMagnitudes,
+                                               nonFiniteLayer: mine)
+                    for (l, layer) in network.layers.enumerated() {
+                        norms[l] += partialSquares[l].squareRoot()
+                        meanAbs[l] += partialMagnitudes[l] / Double(max(layer.weights.gradient.storage.count, 1))
+                    }
+                } else {
+                    measureGradients()
+                    if let maximum = options.clipGradientNorm { Self.clipGradients(parameters, maximumNorm: maximum) }
+                    Scalar.step(optimizer, parameters, learningRate: rate, elements: 0..<Int.max)
+                    bad = Self.firstNonFiniteLayer(network)
+                }
+                if let bad {
                     status = .diverged
                     divergence = (epoch, bad)
                     failure = "a weight or bias of layer \(bad) became NaN or infinite in epoch \(epoch)"
@@ -417,7 +444,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                     break
                 }
                 start = end
-                if start < training.count && (exchange == nil ? shouldStop() : agreedStop) {
+                if start < training.count && (parallel ? agreedStop : shouldStop()) {
                     status = .interrupted
                     interruptedInsideEpoch = true
                     finishedEpoch = false
@@ -425,6 +452,11 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                 }
             }
 
+            if let sharded {
+                // Every process left the batches at the same step (on the same totals).
+                sharded.shareSums(parameters, &gradientSums)
+                sharded.shareOptimizerState(optimizer, parameters)
+            }
             // Every batch but the last of an epoch is full.
             samplesProcessed += min(batches * batchSize, training.count)
             let divisor = Double(max(batches, 1))
@@ -457,7 +489,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             }
             onEpoch(record)
             if finishedEpoch, let onState { onState(state) }
-            if status == .completed && (exchange == nil ? shouldStop() : agreedStop) { status = .interrupted }
+            if status == .completed && (parallel ? agreedStop : shouldStop()) { status = .interrupted }
         }
 
         let loop = (clock.now - loopStart).components
@@ -491,9 +523,10 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     /// positions `batch` of the sample order, then the exchange: afterwards the gradients, the
     /// loss and the correct count are the whole batch's, as one process would have computed them
     /// up to the order of the sums. `stop` is this process's stop request.
-    private func sharedGradient(_ training: DatasetOf<Scalar>, _ batch: Range<Int>, exchange: StepExchange<Scalar>,
+    private func sharedGradient(_ training: DatasetOf<Scalar>, _ batch: Range<Int>, exchange: StepExchange<Scalar>?,
+                                sharded: ShardedStep<Scalar>?,
                                 fused: (any FusedOutputLoss)?, stop: Bool) -> StepTotals {
-        let share = exchange.group.share(of: batch)
+        let share = group!.share(of: batch)
         var value = 0.0, correct = 0, nonFinite: Int?
         if !share.isEmpty {
             training.gatherInputs(order[share], into: &batchInputs)
@@ -502,7 +535,11 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             if options.measureAccuracy { correct = NetworkOf.correctCount(network.output, batchTargets) }
             if !value.isFinite { nonFinite = Self.firstNonFiniteActivation(network) }
         }
-        return exchange.reduce(network.parameters, share: share.count, of: batch.count, loss: value, correct: correct,
+        if let sharded {
+            return sharded.reduce(network.parameters, share: share.count, of: batch.count, loss: value, correct: correct,
+                                  stop: stop, nonFiniteLayer: nonFinite)
+        }
+        return exchange!.reduce(network.parameters, share: share.count, of: batch.count, loss: value, correct: correct,
                                stop: stop, nonFiniteLayer: nonFinite)
     }
 
@@ -571,6 +608,27 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         }
     }
 
+    /// `measureGradients` on the weights' elements in `elements` (places in the parameters'
+    /// concatenation): their Σg² and Σ|g| per layer into `partialSquares` and
+    /// `partialMagnitudes`, and the gradients into `gradientSums` there.
+    private func measureGradients(elements: Range<Int>) {
+        for l in 0..<partialSquares.count {
+            partialSquares[l] = 0
+            partialMagnitudes[l] = 0
+        }
+        for (index, parameter, part) in ParameterParts(network.parameters, elements) where index % 2 == 0 && !part.isEmpty {
+            let l = index / 2
+            let (squares, magnitudes) = parameter.gradient.storage.withUnsafeBufferPointer { g in
+                gradientSums[l].storage.withUnsafeMutableBufferPointer { sum in
+                    Scalar.squaresAndMagnitudes(UnsafeBufferPointer(rebasing: g[part]),
+                                                addingTo: UnsafeMutableBufferPointer(rebasing: sum[part]))
+                }
+            }
+            partialSquares[l] = Double(squares)
+            partialMagnitudes[l] = Double(magnitudes)
+        }
+    }
+
     /// torch.nn.utils.clip_grad_norm_: total = ‖(‖g₁‖₂, ‖g₂‖₂, ...)‖₂ over the trainable
     /// parameters; when c = max / (total + 1e-6) < 1 every gradient is multiplied by c.
     /// Returns the total norm before clipping.
@@ -611,6 +669,15 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     static func firstNonFiniteLayer(_ network: NetworkOf<Scalar>) -> Int? {
         for (l, layer) in network.layers.enumerated() where !allFinite(layer.weights.value) || !allFinite(layer.bias.value) {
             return l + 1
+        }
+        return nil
+    }
+
+    /// `firstNonFiniteLayer` over the places `elements` of the parameters' concatenation.
+    static func firstNonFiniteLayer(_ network: NetworkOf<Scalar>, elements: Range<Int>) -> Int? {
+        for (index, parameter, part) in ParameterParts(network.parameters, elements) where !part.isEmpty {
+            let finite = parameter.value.storage.withUnsafeBufferPointer { Scalar.allFinite(UnsafeBufferPointer(rebasing: $0[part])) }
+            if !finite { return index / 2 + 1 }
         }
         return nil
     }

@@ -85,15 +85,20 @@ final class ProcessGroupTests: XCTestCase {
 
     /// Trains `data` in `precision` with `ranks` threads (nil: alone, no group); rank 0's outcome
     /// and final parameters, after checking every rank ended with the same parameters.
-    static func train(_ precision: Precision, ranks: Int?) throws -> (outcome: TrainingOutcome, parameters: [[Double]], calls: Int) {
+    static func train(_ precision: Precision, ranks: Int?, options: TrainingOptions = options,
+                      optimizer: @escaping () -> any Optimizer = { Adam() }, epochs: Int? = nil,
+                      resumingFrom state: TrainingState? = nil)
+    throws -> (outcome: TrainingOutcome, parameters: [[Double]], calls: Int, states: [TrainingState]) {
+        var options = options
+        if let epochs { options.epochs = epochs }
         func session(group: (any ProcessGroup)?) -> any TrainingSession {
-            precision.trainer(network: network(), loss: CrossEntropy(), optimizer: Adam(), schedule: ConstantRate(0.02),
+            precision.trainer(network: network(), loss: CrossEntropy(), optimizer: optimizer(), schedule: ConstantRate(0.02),
                               options: options, generator: SeededGenerator(seed: 8), group: group)
         }
         guard let ranks else {
             let trainer = session(group: nil)
-            let outcome = try trainer.train(data(), validation: nil, resumingFrom: nil, shouldStop: { false }, onEpoch: { _ in }, onState: nil)
-            return (outcome, trainer.state.parameters, 0)
+            let outcome = try trainer.train(data(), validation: nil, resumingFrom: state, shouldStop: { false }, onEpoch: { _ in }, onState: nil)
+            return (outcome, trainer.state.parameters, 0, [trainer.state])
         }
         let shared = ThreadGroup.Shared(size: ranks)
         let groups = (0..<ranks).map { ThreadGroup(rank: $0, shared: shared) }
@@ -114,7 +119,7 @@ final class ProcessGroupTests: XCTestCase {
         for r in 0..<ranks {
             work.done.enter()
             Thread {
-                work.results[r] = try? work.sessions[r].train(data(), validation: nil, resumingFrom: nil, shouldStop: { false },
+                work.results[r] = try? work.sessions[r].train(data(), validation: nil, resumingFrom: state, shouldStop: { false },
                                                               onEpoch: { _ in }, onState: nil)
                 work.done.leave()
             }.start()
@@ -124,7 +129,7 @@ final class ProcessGroupTests: XCTestCase {
         let parameters = sessions.map { $0.state.parameters }
         for r in 1..<ranks { XCTAssertEqual(parameters[r], parameters[0], "rank \(r) took other steps than rank 0") }
         for r in 1..<ranks { XCTAssertEqual(results[r]?.history, results[0]?.history, "rank \(r)'s history") }
-        return (try XCTUnwrap(results[0]), parameters[0], groups[0].calls)
+        return (try XCTUnwrap(results[0]), parameters[0], groups[0].calls, sessions.map(\.state))
     }
 
     func testSharesCoverTheBatchInRankOrder() {
@@ -158,6 +163,53 @@ final class ProcessGroupTests: XCTestCase {
         }
     }
 
+    /// Without clipping, two or more ranks split the update (`ShardedStep`): each updates its
+    /// range of the parameters, and the ranks share weights after every step and gradient sums
+    /// and optimizer buffers after every epoch.
+    func testRanksThatSplitTheUpdateFollowTheTrajectoryAndEachHoldTheWholeState() throws {
+        var unclipped = Self.options
+        unclipped.clipGradientNorm = nil
+        let optimizers: [(String, () -> any Optimizer)] = [("adam", { Adam() }), ("sgd momentum", { SGD(momentum: 0.9, nesterov: true) })]
+        for (name, optimizer) in optimizers {
+            let alone = try Self.train(.float64, ranks: nil, options: unclipped, optimizer: optimizer)
+            let one = try Self.train(.float64, ranks: 1, options: unclipped, optimizer: optimizer)
+            XCTAssertEqual(one.parameters, alone.parameters, name)
+            XCTAssertEqual(one.outcome.history, alone.outcome.history, name)
+            let reference = alone.states[0]
+            for ranks in [2, 3, 4, 8] {
+                let parallel = try Self.train(.float64, ranks: ranks, options: unclipped, optimizer: optimizer)
+                // Per step the gradients' exchange and the weights'; per epoch the gradient sums'
+                // and the optimizer buffers'; and the untrained and final losses.
+                XCTAssertEqual(parallel.calls, 40 * (3 * 2 + 2) + 2, "\(name), \(ranks) ranks")
+                assertClose(parallel.outcome.history.map(\.loss), alone.outcome.history.map(\.loss), 1e-12, "\(name), \(ranks) ranks' losses")
+                assertClose(parallel.outcome.history.flatMap(\.gradientNorms), alone.outcome.history.flatMap(\.gradientNorms), 1e-12,
+                            "\(name), \(ranks) ranks' gradient norms")
+                assertClose(parallel.outcome.history.flatMap(\.gradientMeanAbs), alone.outcome.history.flatMap(\.gradientMeanAbs), 1e-12,
+                            "\(name), \(ranks) ranks' mean |gradient|")
+                assertClose(parallel.parameters.flatMap { $0 }, alone.parameters.flatMap { $0 }, 1e-12, "\(name), \(ranks) ranks' weights")
+                XCTAssertEqual(parallel.outcome.history.map(\.trainAccuracy), alone.outcome.history.map(\.trainAccuracy))
+                // Every rank holds the whole state a single process would: the epoch's mean
+                // gradients (the heatmaps) and every optimizer buffer, not just its range.
+                for (r, state) in parallel.states.enumerated() {
+                    XCTAssertEqual(Set(state.optimizer.keys), Set(reference.optimizer.keys), "\(name), rank \(r)")
+                    for key in reference.optimizer.keys.sorted() {
+                        assertClose(state.optimizer[key] ?? [], reference.optimizer[key] ?? [], 1e-12, "\(name), rank \(r) of \(ranks): \(key)")
+                    }
+                    // A mean gradient is a sum with cancellation: its rounding is bounded relative to
+                    // the terms' size, so near-zero elements are compared on the matrix's scale.
+                    assertCloseOnScale(state.lastEpochGradients.flatMap(\.storage), reference.lastEpochGradients.flatMap(\.storage), 1e-12,
+                                       "\(name), rank \(r) of \(ranks): last epoch's gradients")
+                    assertCloseOnScale(state.firstEpochGradients.flatMap(\.storage), reference.firstEpochGradients.flatMap(\.storage), 1e-12,
+                                       "\(name), rank \(r) of \(ranks): first epoch's gradients")
+                }
+            }
+            // A state from 3 ranks after 20 epochs resumes in one process as if never split.
+            let half = try Self.train(.float64, ranks: 3, options: unclipped, optimizer: optimizer, epochs: 20)
+            let resumed = try Self.train(.float64, ranks: nil, options: unclipped, optimizer: optimizer, resumingFrom: half.states[0])
+            assertClose(resumed.parameters.flatMap { $0 }, alone.parameters.flatMap { $0 }, 1e-12, "\(name), resumed from 3 ranks")
+        }
+    }
+
     func testFloat32RanksFollowTheFloat32Trajectory() throws {
         let alone = try Self.train(.float32, ranks: nil)
         let two = try Self.train(.float32, ranks: 2)
@@ -165,6 +217,16 @@ final class ProcessGroupTests: XCTestCase {
         // Float sums reordered: ~6e-8 relative per step; 120 steps of Adam keep it below 1e-4.
         assertClose(two.parameters.flatMap { $0 }, alone.parameters.flatMap { $0 }, 1e-4, "float32 weights")
         XCTAssertNotEqual(two.parameters, try Self.train(.float64, ranks: 2).parameters, "float32 really ran in float32")
+    }
+
+    /// |actual − expected| ≤ relative · max |expected| for every element.
+    func assertCloseOnScale(_ actual: [Double], _ expected: [Double], _ relative: Double, _ what: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
+        let scale = expected.map(abs).max() ?? 0
+        let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, relative * scale, "\(what): largest difference \(worst) on a scale of \(scale)", file: file, line: line)
+        XCTAssertGreaterThan(scale, 0, what, file: file, line: line)
     }
 
     func assertClose(_ actual: [Double], _ expected: [Double], _ relative: Double, _ what: String,

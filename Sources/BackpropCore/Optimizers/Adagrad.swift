@@ -21,17 +21,16 @@ public final class Adagrad: Optimizer {
     }
     public var name: String { "adagrad" }
 
-    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double) {
+    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double, elements: Range<Int>) {
         stepCount += 1
         let rate = S(learningRate / (1 + Double(stepCount - 1) * learningRateDecay))
         let epsilon = S(epsilon), lambda = S(weightDecay)
-        for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
+        for (index, parameter, part) in ParameterParts(parameters, elements) where parameter.isTrainable {
             sum.ensure(index, for: parameter, initial: initialAccumulator)
-            let count = parameter.value.storage.count
             parameter.gradient.storage.withUnsafeBufferPointer { grad in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
                     sum.withBuffer(index, S.self) { s in
-                        for i in 0..<count {
+                        for i in part {
                             let g = lambda != 0 ? grad[i] + lambda * w[i] : grad[i]
                             s[i] += 1 * g * g
                             w[i] += -rate * (g / (s[i].squareRoot() + epsilon))

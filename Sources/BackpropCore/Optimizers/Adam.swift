@@ -30,7 +30,7 @@ public final class Adam: Optimizer {
     }
     public var name: String { decoupled ? "adamw" : "adam" }
 
-    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double) {
+    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double, elements: Range<Int>) {
         stepCount += 1
         let t = Double(stepCount)
         let biasCorrection1 = 1 - _pow(beta1, t)
@@ -40,15 +40,14 @@ public final class Adam: Optimizer {
         let weight = S(1 - beta1), oneMinusBeta2 = S(1 - beta2), beta2 = S(beta2), epsilon = S(epsilon)
         let lambda = S(weightDecay), decoupled = decoupled
         let decay = S(1 - learningRate * weightDecay)
-        for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
+        for (index, parameter, part) in ParameterParts(parameters, elements) where parameter.isTrainable {
             firstMoment.ensure(index, for: parameter)
             secondMoment.ensure(index, for: parameter)
-            let count = parameter.value.storage.count
             parameter.gradient.storage.withUnsafeBufferPointer { grad in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
                     firstMoment.withBuffer(index, S.self) { m in
                         secondMoment.withBuffer(index, S.self) { v in
-                            for i in 0..<count {
+                            for i in part {
                                 var g = grad[i]
                                 if lambda != 0 {
                                     if decoupled { w[i] *= decay } else { g += lambda * w[i] }

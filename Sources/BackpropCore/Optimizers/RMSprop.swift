@@ -24,20 +24,19 @@ public final class RMSprop: Optimizer {
     }
     public var name: String { "rmsprop" }
 
-    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double) {
+    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double, elements: Range<Int>) {
         let alpha = S(alpha), oneMinusAlpha = S(1 - self.alpha), epsilon = S(epsilon), mu = S(momentum)
         let lambda = S(weightDecay), centered = centered, rate = S(learningRate)
-        for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
+        for (index, parameter, part) in ParameterParts(parameters, elements) where parameter.isTrainable {
             squareAverage.ensure(index, for: parameter)
             gradientAverage.ensure(index, for: parameter)
             momentumBuffer.ensure(index, for: parameter)
-            let count = parameter.value.storage.count
             parameter.gradient.storage.withUnsafeBufferPointer { grad in
                 parameter.value.storage.withUnsafeMutableBufferPointer { w in
                     squareAverage.withBuffer(index, S.self) { s in
                         gradientAverage.withBuffer(index, S.self) { a in
                             momentumBuffer.withBuffer(index, S.self) { b in
-                                for i in 0..<count {
+                                for i in part {
                                     let g = lambda != 0 ? grad[i] + lambda * w[i] : grad[i]
                                     s[i] = s[i] * alpha + oneMinusAlpha * g * g
                                     var r: S

@@ -21,20 +21,19 @@ public final class SGD: Optimizer {
     }
     public var name: String { "sgd" }
 
-    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double) {
+    public func step<S: TrainingScalar>(_ parameters: [ParameterOf<S>], learningRate: Double, elements: Range<Int>) {
         let mu = S(momentum), keep = S(1 - dampening), lambda = S(weightDecay), nesterov = nesterov
         let rate = S(learningRate)
-        for (index, parameter) in parameters.enumerated() where parameter.isTrainable {
-            let count = parameter.value.storage.count
+        for (index, parameter, part) in ParameterParts(parameters, elements) where parameter.isTrainable {
             if mu == 0 {
                 parameter.gradient.storage.withUnsafeBufferPointer { g in
                     parameter.value.storage.withUnsafeMutableBufferPointer { w in
                         // The plain step without branches in the loop, so it vectorises.
                         if lambda == 0 {
-                            for i in 0..<count { w[i] -= rate * g[i] }
+                            for i in part { w[i] -= rate * g[i] }
                             return
                         }
-                        for i in 0..<count {
+                        for i in part {
                             let d = g[i] + lambda * w[i]
                             w[i] -= rate * d
                         }
@@ -51,13 +50,13 @@ public final class SGD: Optimizer {
                         // without branches in the loop, so it vectorises: the same arithmetic
                         // as the general loop below, b = μ·b + (1 − τ)·g, w −= η·b.
                         if lambda == 0 && !first && !nesterov {
-                            for i in 0..<count {
+                            for i in part {
                                 b[i] = b[i] * mu + keep * g[i]
                                 w[i] -= rate * b[i]
                             }
                             return
                         }
-                        for i in 0..<count {
+                        for i in part {
                             var d = lambda != 0 ? g[i] + lambda * w[i] : g[i]
                             b[i] = first ? d : b[i] * mu + keep * d
                             d = nesterov ? d + mu * b[i] : b[i]

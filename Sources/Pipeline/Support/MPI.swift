@@ -68,6 +68,43 @@ public final class MPIGroup: ProcessGroup {
         exchanges += 1
     }
 
+    public func allToAll(_ send: UnsafeRawBufferPointer, counts sendCounts: [Int], offsets sendOffsets: [Int],
+                         into receive: UnsafeMutableRawBufferPointer, counts receiveCounts: [Int], offsets receiveOffsets: [Int]) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        Self.withInt32(sendCounts, sendOffsets, receiveCounts, receiveOffsets) { sc, so, rc, ro in
+            MPI_Alltoallv(send.baseAddress, sc, so, shim_MPI_BYTE(), receive.baseAddress, rc, ro, shim_MPI_BYTE(),
+                          shim_MPI_COMM_WORLD())
+        }
+        exchangeNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+        exchanges += 1
+    }
+
+    public func allGatherInPlace(_ all: UnsafeMutableRawBufferPointer, counts: [Int], offsets: [Int]) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        Self.withInt32(counts, offsets, counts, offsets) { c, o, _, _ in
+            MPI_Allgatherv(shim_MPI_IN_PLACE(), 0, shim_MPI_BYTE(), all.baseAddress, c, o, shim_MPI_BYTE(), shim_MPI_COMM_WORLD())
+        }
+        exchangeNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+    }
+
+    /// The four arrays as Int32 (MPI's counts and displacements) in stack buffers, so a step's
+    /// exchange allocates nothing. The callers' byte counts fit: `largestExchange` is checked
+    /// for the whole exchange before training.
+    private static func withInt32(_ a: [Int], _ b: [Int], _ c: [Int], _ d: [Int],
+                                  _ body: (UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>) -> Void) {
+        let n = a.count
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * max(n, 1)) { buffer in
+            for i in 0..<n {
+                buffer[i] = Int32(clamping: a[i])
+                buffer[n + i] = Int32(clamping: b[i])
+                buffer[2 * n + i] = Int32(clamping: c[i])
+                buffer[3 * n + i] = Int32(clamping: d[i])
+            }
+            let base = UnsafePointer(buffer.baseAddress!)
+            body(base, base + n, base + 2 * n, base + 3 * n)
+        }
+    }
+
     /// Every rank's `values` (the same count on each), in rank order; not timed as an exchange.
     ///
     /// A rank can wait here long for the others (a sweep's rank for the slowest rank's runs), so
