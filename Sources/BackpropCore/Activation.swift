@@ -42,8 +42,11 @@ extension Activation {
         let units = net.columns, rows = net.rows
         bias.storage.withUnsafeBufferPointer { b in
             net.storage.withUnsafeMutableBufferPointer { n in
+                // Row pointers, not r·units + k: overflow-checked index arithmetic keeps a loop
+                // from vectorising.
                 for r in 0..<rows {
-                    for k in 0..<units { n[r * units + k] += b[k] }
+                    let row = n.baseAddress! + r * units
+                    for k in 0..<units { row[k] += b[k] }
                 }
             }
         }
@@ -68,10 +71,12 @@ extension ElementwiseActivation {
             net.storage.withUnsafeMutableBufferPointer { x in
                 out.storage.withUnsafeMutableBufferPointer { y in
                     for r in 0..<rows {
+                        // Row pointers: see `Activation.forward(net:bias:into:)`.
+                        let inputs = x.baseAddress! + r * units, outputs = y.baseAddress! + r * units
                         for k in 0..<units {
-                            let v = x[r * units + k] + b[k]
-                            x[r * units + k] = v
-                            y[r * units + k] = value(v)
+                            let v = inputs[k] + b[k]
+                            inputs[k] = v
+                            outputs[k] = value(v)
                         }
                     }
                 }

@@ -88,8 +88,8 @@ public final class DenseLayerOf<Scalar: TrainingScalar> {
             bias.gradient.storage.withUnsafeMutableBufferPointer { g in
                 if !accumulate { for k in 0..<units { g[k] = 0 } }
                 for r in 0..<dNet.rows {
-                    let base = r * units
-                    for k in 0..<units { g[k] += d[base + k] }
+                    let row = d.baseAddress! + r * units
+                    for k in 0..<units { g[k] += row[k] }
                 }
             }
         }

@@ -340,6 +340,15 @@ public final class Canvas {
                 let row = UnsafeRawPointer(data + y * stride)
                 for x in 0..<width {
                     let v = row.loadUnaligned(fromByteOffset: x * 4, as: UInt32.self)
+                    let i = (y * width + x) * 4
+                    // Opaque (almost every pixel of a chart): no division.
+                    if v >= 0xFF00_0000 {
+                        out[i] = UInt8(truncatingIfNeeded: v >> 16)
+                        out[i + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                        out[i + 2] = UInt8(truncatingIfNeeded: v)
+                        out[i + 3] = 255
+                        continue
+                    }
                     let a = v >> 24
                     var r = (v >> 16) & 0xFF
                     var g = (v >> 8) & 0xFF
@@ -351,7 +360,6 @@ public final class Canvas {
                         g = min(255, (g * 255 + a / 2) / a)
                         b = min(255, (b * 255 + a / 2) / a)
                     }
-                    let i = (y * width + x) * 4
                     out[i] = UInt8(r)
                     out[i + 1] = UInt8(g)
                     out[i + 2] = UInt8(b)
