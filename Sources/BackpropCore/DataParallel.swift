@@ -83,7 +83,8 @@ struct StepTotals {
 /// are aligned for either precision. The sum over processes is taken here, in rank order
 /// ((g₀ + g₁) + g₂) + ..., not by the transport (MPI_Allreduce's order depends on the algorithm it
 /// picks): two runs with the same N agree to the bit, and with N = 1 the step is exactly a plain
-/// run's (the weight n/B is 1 and the sum has one term).
+/// run's (the weight n/B is 1 and the sum has one term); the trainer uses it for two or more
+/// processes with gradient clipping (`ShardedStep` otherwise), and one process trains as a plain run.
 final class StepExchange<Scalar: TrainingScalar> {
     let group: any ProcessGroup
     private let gradientCount: Int

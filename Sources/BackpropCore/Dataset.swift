@@ -335,6 +335,37 @@ extension NetworkOf {
         return result
     }
 
+    /// `meanLoss(on:loss:)` and `predict(on:)` from one forward pass: the same chunks, so the
+    /// same numbers as the two calls, for half the arithmetic (what a run's metrics need of
+    /// each part of the data).
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
+    public func lossAndPredictions(on data: DatasetOf<Scalar>, loss: any Loss) -> (loss: Double, predictions: MatrixOf<Scalar>) {
+        var result = MatrixOf<Scalar>(rows: data.count, columns: outputCount)
+        guard data.count > 0 else { return (.nan, result) }
+        let chunk = data.evaluationChunk
+        var total = 0.0
+        var start = 0
+        result.storage.withUnsafeMutableBufferPointer { predictions in
+            while start < data.count {
+                let end = min(start + chunk, data.count)
+                data.copyInputs(start..<end, into: &chunkInputs)
+                forwardPass(chunkInputs)
+                if data.count <= chunk {
+                    total = lossOfLastForward(target: data.targets, loss: loss)
+                } else {
+                    data.targets.copyRows(start..<end, into: &chunkTargets)
+                    total += lossOfLastForward(target: chunkTargets, loss: loss) * Double(end - start)
+                }
+                layers[layers.count - 1].output.storage.withUnsafeBufferPointer { out in
+                    (predictions.baseAddress! + start * outputCount).update(from: out.baseAddress!, count: out.count)
+                }
+                start = end
+            }
+        }
+        return (data.count <= chunk ? total : total / Double(data.count), result)
+    }
+
     /// Fraction of samples whose predicted class equals the target class: argmax for several
     /// outputs, a 0.5 threshold for a single output.
     @_specialize(where Scalar == Double)

@@ -98,10 +98,22 @@ extension TrainingScalar {
         precondition(sums.count == values.count, "statistics: buffers differ in length")
         let count = values.count
         guard count > 0, let source = values.baseAddress, let target = sums.baseAddress else { return (0, 0) }
-        let raw = UnsafeRawPointer(source), rawSums = UnsafeMutableRawPointer(target)
         let width = 16, stride = MemoryLayout<Self>.stride
-        var squares = SIMD16<Self>(), magnitudes = SIMD16<Self>()
         var i = 0
+        var tailSquares: Self = 0, tailMagnitudes: Self = 0
+        // Shorter than one vector (the seed's 2×2 layers): the plain loop, without the lanes.
+        guard count >= width else {
+            while i < count {
+                let v = source[i]
+                tailSquares += v * v
+                tailMagnitudes += abs(v)
+                target[i] += v
+                i += 1
+            }
+            return (tailSquares, tailMagnitudes)
+        }
+        let raw = UnsafeRawPointer(source), rawSums = UnsafeMutableRawPointer(target)
+        var squares = SIMD16<Self>(), magnitudes = SIMD16<Self>()
         while i + width <= count {
             let offset = i * stride
             let v = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Self>.self)
@@ -111,7 +123,6 @@ extension TrainingScalar {
             rawSums.storeBytes(of: s + v, toByteOffset: offset, as: SIMD16<Self>.self)
             i += width
         }
-        var tailSquares: Self = 0, tailMagnitudes: Self = 0
         while i < count {
             let v = source[i]
             tailSquares += v * v
@@ -128,15 +139,22 @@ extension TrainingScalar {
     static func allFinite(_ values: UnsafeBufferPointer<Self>) -> Bool {
         let count = values.count
         guard count > 0, let source = values.baseAddress else { return true }
-        let raw = UnsafeRawPointer(source)
         let width = 16, stride = MemoryLayout<Self>.stride
-        var zeros = SIMD16<Self>()
         var i = 0
+        var tail: Self = 0
+        guard count >= width else {
+            while i < count {
+                tail += source[i] * 0
+                i += 1
+            }
+            return tail == 0
+        }
+        let raw = UnsafeRawPointer(source)
+        var zeros = SIMD16<Self>()
         while i + width <= count {
             zeros += raw.loadUnaligned(fromByteOffset: i * stride, as: SIMD16<Self>.self) * 0
             i += width
         }
-        var tail: Self = 0
         while i < count {
             tail += source[i] * 0
             i += 1

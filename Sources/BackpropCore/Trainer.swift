@@ -340,11 +340,11 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         var divergence: (epoch: Int, layer: Int?)?
         var samplesProcessed = 0
         let gather = batchSize < training.count
-        // Two or more processes split the update (`ShardedStep`), except with gradient clipping,
-        // whose coefficient needs the whole gradient's norm before any element is updated; one
-        // process (N = 1 under a launcher) exchanges the plain way, which keeps it a plain run.
-        let sharded = group.flatMap { $0.size > 1 && options.clipGradientNorm == nil
-            ? ShardedStep<Scalar>(group: $0, parameters: parameters) : nil }
+        // One process (N = 1 under a launcher) has no one to exchange with: it trains as a plain
+        // run. Two or more split the update (`ShardedStep`), except with gradient clipping, whose
+        // coefficient needs the whole gradient's norm before any element is updated.
+        let group = self.group.flatMap { $0.size > 1 ? $0 : nil }
+        let sharded = group.flatMap { options.clipGradientNorm == nil ? ShardedStep<Scalar>(group: $0, parameters: parameters) : nil }
         let exchange = sharded == nil ? group.map { StepExchange(group: $0, parameters: parameters) } : nil
         let parallel = group != nil
         // Full-batch training reads the inputs where they are (byte inputs decoded once here);

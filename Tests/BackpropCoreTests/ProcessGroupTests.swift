@@ -144,8 +144,8 @@ final class ProcessGroupTests: XCTestCase {
         let one = try Self.train(.float64, ranks: 1)
         XCTAssertEqual(one.outcome.history, alone.outcome.history)
         XCTAssertEqual(one.parameters, alone.parameters)
-        // One exchange per step, 40 epochs of 3 batches (one rank evaluates alone).
-        XCTAssertEqual(one.calls, 120)
+        // One rank has no one to exchange with: it trains as a plain run, without exchanges.
+        XCTAssertEqual(one.calls, 0)
         for ranks in [2, 4, 8] {
             let parallel = try Self.train(.float64, ranks: ranks)
             // Besides the steps, the untrained loss (the divergence rule's baseline) and the

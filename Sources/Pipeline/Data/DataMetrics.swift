@@ -24,15 +24,15 @@ extension RunReport {
 
     static func evaluate(_ dataset: Dataset, part: String, network: Network, data: LoadedData,
                          loss: any Loss) -> PartEvaluation {
-        let loss = network.meanLoss(on: dataset, loss: loss)
+        // One forward pass gives both the loss and the outputs.
+        let (loss, predictions) = network.lossAndPredictions(on: dataset, loss: loss)
         guard let classes = data.task.classNames, dataset.count > 0 else {
             var evaluation = PartEvaluation(part: part, samples: dataset.count, loss: loss, accuracy: nil, confusion: nil)
             if dataset.count > 0 {
-                evaluation.regression = RegressionMetrics(predictions: network.predict(dataset.inputs), targets: dataset.targets)
+                evaluation.regression = RegressionMetrics(predictions: predictions, targets: dataset.targets)
             }
             return evaluation
         }
-        let predictions = network.predict(on: dataset)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)
         var correct = 0
         for r in 0..<dataset.count {
