@@ -85,35 +85,46 @@ extension Float: TrainingScalar {
     }
 }
 
-/// Reductions over long buffers (a layer's gradient or weights, after every step), in SIMD
-/// accumulators: a plain `sum += v` loop is one chain of dependent additions that the compiler
-/// may not reorder (floating-point addition is not associative), about 4 cycles an element
-/// whatever the vector width. Sixteen lanes give sixteen independent chains that vectorise; the
-/// sums group the terms by lane (element i goes to lane i mod 16), then add the lanes.
+/// Reductions over long buffers (a layer's gradient or weights, after every step). A plain
+/// `sum += v` loop is one chain of dependent additions that the compiler may not reorder
+/// (floating-point addition is not associative): about 4 cycles an element whatever the vector
+/// width. Both kernels below keep independent partial sums that vectorise, grouping the terms
+/// by position and adding the partial sums at the end. Which is faster depends on the type
+/// (measured with perf on W1, where the statistics and the check run over 235,146 weights after
+/// every step): Float takes sixteen `SIMD16` lanes; Double eight scalar accumulators, which the
+/// compiler packs into SSE pairs, since sixteen Double lanes compiled to scalar multiplies and
+/// shuffles there and took longer than SGD's step. (Concrete `SIMD16<Float>` code, outside the
+/// specialised generic context, compiled badly too.)
 extension TrainingScalar {
     /// Σ v² and Σ |v| over `values`, adding each value to `sums` (same count) on the way.
     @inline(__always)
     static func squaresAndMagnitudes(_ values: UnsafeBufferPointer<Self>,
                                      addingTo sums: UnsafeMutableBufferPointer<Self>) -> (squares: Self, magnitudes: Self) {
         precondition(sums.count == values.count, "statistics: buffers differ in length")
+        // Decided by the type alone: a test of the count here made the Float loop compile to
+        // scalar code and spills (measured), so short arrays take the lanes' tail loop.
+        if Self.self == Float.self { return laneSquaresAndMagnitudes(values, addingTo: sums) }
+        return unrolledSquaresAndMagnitudes(values, addingTo: sums)
+    }
+
+    /// Whether every value is finite: Σ v·0 is 0 for finite values and NaN once any is ±∞ or
+    /// NaN (the order of adding zeros and NaNs does not change that), branch-free.
+    @inline(__always)
+    static func allFinite(_ values: UnsafeBufferPointer<Self>) -> Bool {
+        if Self.self == Float.self { return laneAllFinite(values) }
+        return unrolledAllFinite(values)
+    }
+
+    /// Sixteen lanes (element i goes to lane i mod 16).
+    @inline(__always)
+    static func laneSquaresAndMagnitudes(_ values: UnsafeBufferPointer<Self>,
+                                         addingTo sums: UnsafeMutableBufferPointer<Self>) -> (squares: Self, magnitudes: Self) {
         let count = values.count
         guard count > 0, let source = values.baseAddress, let target = sums.baseAddress else { return (0, 0) }
-        let width = 16, stride = MemoryLayout<Self>.stride
-        var i = 0
-        var tailSquares: Self = 0, tailMagnitudes: Self = 0
-        // Shorter than one vector (the seed's 2×2 layers): the plain loop, without the lanes.
-        guard count >= width else {
-            while i < count {
-                let v = source[i]
-                tailSquares += v * v
-                tailMagnitudes += abs(v)
-                target[i] += v
-                i += 1
-            }
-            return (tailSquares, tailMagnitudes)
-        }
         let raw = UnsafeRawPointer(source), rawSums = UnsafeMutableRawPointer(target)
+        let width = 16, stride = MemoryLayout<Self>.stride
         var squares = SIMD16<Self>(), magnitudes = SIMD16<Self>()
+        var i = 0
         while i + width <= count {
             let offset = i * stride
             let v = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Self>.self)
@@ -123,6 +134,7 @@ extension TrainingScalar {
             rawSums.storeBytes(of: s + v, toByteOffset: offset, as: SIMD16<Self>.self)
             i += width
         }
+        var tailSquares: Self = 0, tailMagnitudes: Self = 0
         while i < count {
             let v = source[i]
             tailSquares += v * v
@@ -133,33 +145,73 @@ extension TrainingScalar {
         return (squares.sum() + tailSquares, magnitudes.sum() + tailMagnitudes)
     }
 
-    /// Whether every value is finite: Σ v·0 is 0 for finite values and NaN once any is ±∞ or
-    /// NaN (the order of adding zeros and NaNs does not change that), branch-free.
+    /// `allFinite` in sixteen lanes.
     @inline(__always)
-    static func allFinite(_ values: UnsafeBufferPointer<Self>) -> Bool {
+    static func laneAllFinite(_ values: UnsafeBufferPointer<Self>) -> Bool {
         let count = values.count
         guard count > 0, let source = values.baseAddress else { return true }
-        let width = 16, stride = MemoryLayout<Self>.stride
-        var i = 0
-        var tail: Self = 0
-        guard count >= width else {
-            while i < count {
-                tail += source[i] * 0
-                i += 1
-            }
-            return tail == 0
-        }
         let raw = UnsafeRawPointer(source)
+        let width = 16, stride = MemoryLayout<Self>.stride
         var zeros = SIMD16<Self>()
+        var i = 0
         while i + width <= count {
             zeros += raw.loadUnaligned(fromByteOffset: i * stride, as: SIMD16<Self>.self) * 0
             i += width
         }
+        var tail: Self = 0
         while i < count {
             tail += source[i] * 0
             i += 1
         }
         return zeros.sum() + tail == 0
+    }
+
+    /// Eight scalar accumulators (element i goes to accumulator i mod 8).
+    @inline(__always)
+    static func unrolledSquaresAndMagnitudes(_ values: UnsafeBufferPointer<Self>,
+                                             addingTo sums: UnsafeMutableBufferPointer<Self>) -> (squares: Self, magnitudes: Self) {
+        let count = values.count
+        guard count > 0, let v = values.baseAddress, let t = sums.baseAddress else { return (0, 0) }
+        var s0: Self = 0, s1: Self = 0, s2: Self = 0, s3: Self = 0, s4: Self = 0, s5: Self = 0, s6: Self = 0, s7: Self = 0
+        var m0: Self = 0, m1: Self = 0, m2: Self = 0, m3: Self = 0, m4: Self = 0, m5: Self = 0, m6: Self = 0, m7: Self = 0
+        var i = 0
+        while i + 8 <= count {
+            let v0 = v[i], v1 = v[i + 1], v2 = v[i + 2], v3 = v[i + 3]
+            let v4 = v[i + 4], v5 = v[i + 5], v6 = v[i + 6], v7 = v[i + 7]
+            s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3
+            s4 += v4 * v4; s5 += v5 * v5; s6 += v6 * v6; s7 += v7 * v7
+            m0 += v0.magnitude; m1 += v1.magnitude; m2 += v2.magnitude; m3 += v3.magnitude
+            m4 += v4.magnitude; m5 += v5.magnitude; m6 += v6.magnitude; m7 += v7.magnitude
+            t[i] += v0; t[i + 1] += v1; t[i + 2] += v2; t[i + 3] += v3
+            t[i + 4] += v4; t[i + 5] += v5; t[i + 6] += v6; t[i + 7] += v7
+            i += 8
+        }
+        while i < count {
+            s0 += v[i] * v[i]
+            m0 += v[i].magnitude
+            t[i] += v[i]
+            i += 1
+        }
+        return (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), ((m0 + m1) + (m2 + m3)) + ((m4 + m5) + (m6 + m7)))
+    }
+
+    /// `allFinite` with eight scalar accumulators.
+    @inline(__always)
+    static func unrolledAllFinite(_ values: UnsafeBufferPointer<Self>) -> Bool {
+        let count = values.count
+        guard count > 0, let v = values.baseAddress else { return true }
+        var z0: Self = 0, z1: Self = 0, z2: Self = 0, z3: Self = 0, z4: Self = 0, z5: Self = 0, z6: Self = 0, z7: Self = 0
+        var i = 0
+        while i + 8 <= count {
+            z0 += v[i] * 0; z1 += v[i + 1] * 0; z2 += v[i + 2] * 0; z3 += v[i + 3] * 0
+            z4 += v[i + 4] * 0; z5 += v[i + 5] * 0; z6 += v[i + 6] * 0; z7 += v[i + 7] * 0
+            i += 8
+        }
+        while i < count {
+            z0 += v[i] * 0
+            i += 1
+        }
+        return ((z0 + z1) + (z2 + z3)) + ((z4 + z5) + (z6 + z7)) == 0
     }
 }
 
