@@ -5,6 +5,9 @@
 public protocol ProcessGroup: AnyObject {
     /// This process's 0-based index.
     var rank: Int { get }
+    /// Nanoseconds this process has spent in the exchanges so far (transfers and waiting for
+    /// the others); the trainer reports the part spent inside its epoch loop.
+    var exchangeNanoseconds: UInt64 { get }
     /// The number of processes, at least 1.
     var size: Int { get }
     /// Collective (every process calls it, with the same byte count, the same number of times):
@@ -21,6 +24,9 @@ public protocol ProcessGroup: AnyObject {
 }
 
 extension ProcessGroup {
+    /// Not measured unless the group measures it.
+    public var exchangeNanoseconds: UInt64 { 0 }
+
     /// `allToAll` through `allGather` (every process must pass a `send` of the same length):
     /// every process's whole buffer travels, so only for groups without a collective of their own.
     public func allToAll(_ send: UnsafeRawBufferPointer, counts sendCounts: [Int], offsets sendOffsets: [Int],

@@ -132,6 +132,8 @@ public struct TrainingOutcome: Sendable {
     /// update, and each epoch's validation, record and state callback; not the untrained loss
     /// measured before it nor the final measurement after it (what `samples_per_second` divides by).
     public var loopSeconds = 0.0
+    /// Data-parallel: the part of `loopSeconds` spent in the group's exchanges (nil without a group).
+    public var loopExchangeSeconds: Double? = nil
 }
 
 /// Everything needed to continue a run exactly where it was: restored into a trainer built from
@@ -354,6 +356,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         epochStart = nil
         let clock = ContinuousClock()
         let loopStart = clock.now
+        let exchangeStart = self.group?.exchangeNanoseconds ?? 0
 
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
@@ -494,6 +497,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
 
         let loop = (clock.now - loopStart).components
         let loopSeconds = Double(loop.seconds) + Double(loop.attoseconds) * 1e-18
+        let loopExchangeSeconds = self.group.map { Double($0.exchangeNanoseconds - exchangeStart) / 1e9 }
 
         if let stopping = options.earlyStopping, stopping.restoreBest, status == .completed || status == .stoppedEarly,
            let best = earlyStoppingState.bestParameters {
@@ -510,6 +514,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         outcome.divergedLayer = divergence?.layer
         outcome.samplesProcessed = samplesProcessed
         outcome.loopSeconds = loopSeconds
+        outcome.loopExchangeSeconds = loopExchangeSeconds
         if options.earlyStopping != nil && earlyStoppingState.bestEpoch > 0 { outcome.bestEpoch = earlyStoppingState.bestEpoch }
         if let validation {
             let measured = evaluate(validation, accuracy: measureAccuracy)

@@ -207,7 +207,7 @@ public enum Engine {
             if outcome.status != .interrupted { report.expectations = definition.expectations.map { $0.check(report) } }
             if let group {
                 report.ranks = group.size
-                report.exchangeSeconds = Double(group.exchangeNanoseconds) / 1e9
+                report.exchangeSeconds = outcome.loopExchangeSeconds ?? 0
             }
             guard let staging else { return RunResult(report: report, outputDirectory: target) }
             if outcome.status == .interrupted {
