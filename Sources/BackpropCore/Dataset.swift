@@ -321,18 +321,7 @@ extension NetworkOf {
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     public func predict(on data: DatasetOf<Scalar>, chunk: Int? = nil) -> MatrixOf<Scalar> {
-        let chunk = chunk ?? data.evaluationChunk
-        var result = MatrixOf<Scalar>(rows: data.count, columns: outputCount)
-        var start = 0
-        while start < data.count {
-            let end = min(start + chunk, data.count)
-            data.copyInputs(start..<end, into: &chunkInputs)
-            forwardPass(chunkInputs)
-            let out = layers[layers.count - 1].output
-            for i in 0..<out.storage.count { result.storage[start * outputCount + i] = out.storage[i] }
-            start = end
-        }
-        return result
+        forwardInChunks(data, loss: nil, chunk: chunk).predictions
     }
 
     /// `meanLoss(on:loss:)` and `predict(on:)` from one forward pass: the same chunks, so the
@@ -341,9 +330,16 @@ extension NetworkOf {
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     public func lossAndPredictions(on data: DatasetOf<Scalar>, loss: any Loss) -> (loss: Double, predictions: MatrixOf<Scalar>) {
+        forwardInChunks(data, loss: loss, chunk: nil)
+    }
+
+    /// One forward pass over `data` in chunks of `chunk` rows (default: the data's evaluation
+    /// chunk): every output, and with `loss` the mean loss as `evaluate` combines it (NaN
+    /// without one, or for no data).
+    private func forwardInChunks(_ data: DatasetOf<Scalar>, loss: (any Loss)?, chunk: Int?) -> (loss: Double, predictions: MatrixOf<Scalar>) {
         var result = MatrixOf<Scalar>(rows: data.count, columns: outputCount)
         guard data.count > 0 else { return (.nan, result) }
-        let chunk = data.evaluationChunk
+        let chunk = chunk ?? data.evaluationChunk
         var total = 0.0
         var start = 0
         result.storage.withUnsafeMutableBufferPointer { predictions in
@@ -351,11 +347,13 @@ extension NetworkOf {
                 let end = min(start + chunk, data.count)
                 data.copyInputs(start..<end, into: &chunkInputs)
                 forwardPass(chunkInputs)
-                if data.count <= chunk {
-                    total = lossOfLastForward(target: data.targets, loss: loss)
-                } else {
-                    data.targets.copyRows(start..<end, into: &chunkTargets)
-                    total += lossOfLastForward(target: chunkTargets, loss: loss) * Double(end - start)
+                if let loss {
+                    if data.count <= chunk {
+                        total = lossOfLastForward(target: data.targets, loss: loss)
+                    } else {
+                        data.targets.copyRows(start..<end, into: &chunkTargets)
+                        total += lossOfLastForward(target: chunkTargets, loss: loss) * Double(end - start)
+                    }
                 }
                 layers[layers.count - 1].output.storage.withUnsafeBufferPointer { out in
                     (predictions.baseAddress! + start * outputCount).update(from: out.baseAddress!, count: out.count)
@@ -363,6 +361,7 @@ extension NetworkOf {
                 start = end
             }
         }
+        guard loss != nil else { return (.nan, result) }
         return (data.count <= chunk ? total : total / Double(data.count), result)
     }
 

@@ -672,13 +672,11 @@ public final class TrainerOf<Scalar: TrainingScalar> {
 
     /// The 1-based number of the first layer with a NaN or infinite weight or bias, if any.
     static func firstNonFiniteLayer(_ network: NetworkOf<Scalar>) -> Int? {
-        for (l, layer) in network.layers.enumerated() where !allFinite(layer.weights.value) || !allFinite(layer.bias.value) {
-            return l + 1
-        }
-        return nil
+        firstNonFiniteLayer(network, elements: 0..<Int.max)
     }
 
-    /// `firstNonFiniteLayer` over the places `elements` of the parameters' concatenation.
+    /// `firstNonFiniteLayer` over the places `elements` of the parameters' concatenation
+    /// (W1, b1, W2, ..., so parameter i belongs to layer i/2 + 1).
     static func firstNonFiniteLayer(_ network: NetworkOf<Scalar>, elements: Range<Int>) -> Int? {
         for (index, parameter, part) in ParameterParts(network.parameters, elements) where !part.isEmpty {
             let finite = parameter.value.storage.withUnsafeBufferPointer { Scalar.allFinite(UnsafeBufferPointer(rebasing: $0[part])) }
