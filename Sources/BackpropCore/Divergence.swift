@@ -53,7 +53,12 @@ public struct DivergenceBaseline: Sendable, Codable, Equatable {
     /// grew the most (nil when no layer had non-zero weights before training) and the failure
     /// text for metrics.json.
     public func explosion<Scalar: TrainingScalar>(in record: EpochRecord, network: NetworkOf<Scalar>) -> (layer: Int?, failure: String)? {
-        guard loss.isFinite, loss > 0, record.loss > Self.factor * loss else { return nil }
+        explosion(epoch: record.epoch, loss: record.loss, network: network)
+    }
+
+    /// The same for epoch `epoch`, whose loss was `epochLoss`.
+    public func explosion<Scalar: TrainingScalar>(epoch: Int, loss epochLoss: Double, network: NetworkOf<Scalar>) -> (layer: Int?, failure: String)? {
+        guard epochLoss > limit else { return nil }
         var layer: Int?
         var largest = 0.0
         for (l, (before, now)) in zip(weightNorms, Self.weightNorms(network)).enumerated()
@@ -61,12 +66,16 @@ public struct DivergenceBaseline: Sendable, Codable, Equatable {
             largest = now / before
             layer = l + 1
         }
-        var failure = "the loss grew from \(Self.short(loss)) before training to \(Self.short(record.loss)) in epoch \(record.epoch)"
+        var failure = "the loss grew from \(Self.short(loss)) before training to \(Self.short(epochLoss)) in epoch \(epoch)"
             + " (more than \(Int(Self.factor)) times)"
         if let layer { failure += "; the weights of layer \(layer) grew the most, \(Self.short(largest)) times" }
         failure += ": the learning rate is probably too large"
         return (layer, failure)
     }
+
+    /// The epoch loss above which the rule trips: `factor`·L₀, or ∞ when L₀ is not a positive
+    /// finite number (the rule then never trips).
+    public var limit: Double { loss.isFinite && loss > 0 ? Self.factor * loss : .infinity }
 
     static func weightNorms<Scalar: TrainingScalar>(_ network: NetworkOf<Scalar>) -> [Double] {
         network.layers.map { layer in

@@ -102,7 +102,7 @@ public protocol TrainingSession: AnyObject {
     var resumableState: TrainingState { get }
     /// See `TrainerOf.train(_:validation:resumingFrom:shouldStop:onEpoch:onState:)`.
     func train(_ training: Dataset, validation: Dataset?, resumingFrom state: TrainingState?,
-               shouldStop: () -> Bool, onEpoch: (EpochRecord) -> Void,
+               shouldStop: () -> Bool, onEpoch: ((EpochRecord) -> Void)?,
                onState: ((TrainingState) -> Void)?) throws -> TrainingOutcome
 }
 
@@ -131,7 +131,7 @@ public final class Float32Trainer: TrainingSession {
     public var resumableState: TrainingState { trainer.resumableState }
 
     public func train(_ training: Dataset, validation: Dataset?, resumingFrom state: TrainingState?,
-                      shouldStop: () -> Bool, onEpoch: (EpochRecord) -> Void,
+                      shouldStop: () -> Bool, onEpoch: ((EpochRecord) -> Void)?,
                       onState: ((TrainingState) -> Void)?) throws -> TrainingOutcome {
         defer { network.assignParameters(from: trainer.network) }
         return try trainer.train(DatasetOf(converting: training), validation: validation.map { DatasetOf(converting: $0) },

@@ -60,39 +60,6 @@ public struct EarlyStoppingState: Sendable, Codable, Equatable {
     public init() {}
 }
 
-/// One row of history.csv.
-public struct EpochRecord: Sendable, Equatable, Codable {
-    public var epoch: Int
-    /// Mean of the batch losses of the epoch, each measured before that batch's update
-    /// (including the regularization penalty, when there is one).
-    public var loss: Double
-    /// The learning rate used during the epoch.
-    public var learningRate: Double
-    /// Per layer (index 0 = layer 1): the L2 norm of ∂E/∂W, averaged over the epoch's batches.
-    public var gradientNorms: [Double]
-    /// Per layer: mean |∂E/∂W| over the weights, averaged over the epoch's batches.
-    public var gradientMeanAbs: [Double]
-    public var validationLoss: Double?
-    public var trainAccuracy: Double?
-    public var validationAccuracy: Double?
-    /// The regularization penalty's part of `loss`, averaged over the batches (nil without one).
-    public var regularization: Double?
-
-    public init(epoch: Int, loss: Double, learningRate: Double, gradientNorms: [Double], gradientMeanAbs: [Double],
-                validationLoss: Double? = nil, trainAccuracy: Double? = nil, validationAccuracy: Double? = nil,
-                regularization: Double? = nil) {
-        self.epoch = epoch
-        self.loss = loss
-        self.learningRate = learningRate
-        self.gradientNorms = gradientNorms
-        self.gradientMeanAbs = gradientMeanAbs
-        self.validationLoss = validationLoss
-        self.trainAccuracy = trainAccuracy
-        self.validationAccuracy = validationAccuracy
-        self.regularization = regularization
-    }
-}
-
 /// How a run ended; the raw values are the contract's `status` strings.
 public enum TrainingStatus: String, Sendable, Codable {
     case completed
@@ -104,7 +71,7 @@ public enum TrainingStatus: String, Sendable, Codable {
 /// What training produced besides the trained network itself.
 public struct TrainingOutcome: Sendable {
     public var status: TrainingStatus
-    public var history: [EpochRecord]
+    public var history: EpochHistory
     /// Loss of the final parameters on the whole training set, after the last update (and after
     /// restoring the best epoch's parameters, with early stopping's restore_best), penalty included.
     public var finalLoss: Double
@@ -159,7 +126,7 @@ public struct TrainingState: Sendable, Codable, Equatable {
     public var generator: [UInt64]
     /// The sample order: each epoch's shuffle permutes the previous epoch's order.
     public var order: [Int]
-    public var history: [EpochRecord]
+    public var history: EpochHistory
     /// The last epoch's summary, which the schedule sees when choosing the next epoch's rate.
     public var previous: EpochSummary?
     public var earlyStopping: EarlyStoppingState
@@ -191,7 +158,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     // Progress: with the parameters, optimizer and schedule, exactly what `state` holds.
     /// The 1-based epoch `train` runs next.
     public private(set) var nextEpoch = 1
-    public private(set) var history: [EpochRecord] = []
+    public private(set) var history = EpochHistory()
     public private(set) var earlyStoppingState = EarlyStoppingState()
     private var order: [Int] = []
     private var previous: EpochSummary?
@@ -216,6 +183,9 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     /// batches (so it can be interrupted between two of them), without its history.
     private var epochStart: TrainingState?
     private var interruptedInsideEpoch = false
+    /// Whether `train` may take a small network's steps through `DirectStep` (tests turn it off
+    /// to compare the two paths).
+    var allowsDirectStep = true
 
     public init(network: NetworkOf<Scalar>, loss: any Loss, optimizer: any Optimizer,
                 schedule: any LearningRateSchedule, options: TrainingOptions, generator: SeededGenerator) {
@@ -244,7 +214,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     /// resuming repeats the interrupted epoch from its start).
     public var resumableState: TrainingState {
         guard interruptedInsideEpoch, var start = epochStart else { return state }
-        start.history = Array(history.prefix(max(start.nextEpoch - 1, 0)))
+        start.history = history.prefix(start.nextEpoch - 1)
         return start
     }
 
@@ -301,7 +271,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     /// Restores `state` (when given), then trains as `train(_:validation:shouldStop:onEpoch:onState:)`.
     public func train(_ training: DatasetOf<Scalar>, validation: DatasetOf<Scalar>? = nil, resumingFrom state: TrainingState?,
                       shouldStop: () -> Bool = { false },
-                      onEpoch: (EpochRecord) -> Void = { _ in },
+                      onEpoch: ((EpochRecord) -> Void)? = nil,
                       onState: ((TrainingState) -> Void)? = nil) throws -> TrainingOutcome {
         if let state {
             guard state.order.count == training.count else {
@@ -318,7 +288,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
     /// after each batch.
     public func train(_ training: DatasetOf<Scalar>, validation: DatasetOf<Scalar>? = nil,
                       shouldStop: () -> Bool = { false },
-                      onEpoch: (EpochRecord) -> Void = { _ in },
+                      onEpoch: ((EpochRecord) -> Void)? = nil,
                       onState: ((TrainingState) -> Void)? = nil) -> TrainingOutcome {
         let layerCount = network.layers.count
         let parameters = network.parameters
@@ -349,9 +319,28 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         let sharded = group.flatMap { options.clipGradientNorm == nil ? ShardedStep<Scalar>(group: $0, parameters: parameters) : nil }
         let exchange = sharded == nil ? group.map { StepExchange(group: $0, parameters: parameters) } : nil
         let parallel = group != nil
-        // Full-batch training reads the inputs where they are (byte inputs decoded once here);
-        // a data-parallel step gathers its share instead.
-        let wholeInputs = gather || parallel ? MatrixOf<Scalar>(rows: 0, columns: 0) : training.inputs
+        // A small network's steps run as plain loops over one block, which holds the parameters
+        // until `syncDirect` copies them back: before anything else reads them.
+        let direct = allowsDirectStep && !parallel
+            ? DirectStep(network: network, loss: loss, optimizer: optimizer, options: options, batchSize: batchSize) : nil
+        defer { direct?.deallocate() }
+        func syncDirect() { direct?.store(network, lastSums: &lastGradientSums) }
+        // Full-batch training reads the inputs where they are (byte inputs decoded once here),
+        // and so does the direct step; a data-parallel step gathers its share instead.
+        let wholeInputs = (gather && direct == nil) || parallel ? MatrixOf<Scalar>(rows: 0, columns: 0) : training.inputs
+        func gatherDirect(_ rows: some Collection<Int>) {
+            wholeInputs.storage.withUnsafeBufferPointer { x in
+                training.targets.storage.withUnsafeBufferPointer { t in direct?.gather(rows, inputs: x.baseAddress!, targets: t.baseAddress!) }
+            }
+        }
+        // A full batch goes into the direct step's block once.
+        if !gather && training.count > 0 { gatherDirect(0..<training.count) }
+        // Room for the epochs to come, up to a million (history's rows are a few dozen bytes):
+        // growing by doubling copied the seed's history and touched its pages twice.
+        if history.isEmpty { history = EpochHistory(layers: layerCount) }
+        history.reserveCapacity(min(max(options.epochs - nextEpoch + 1, 0), 1 << 20))
+        // The divergence rule's bound on an epoch's loss, read once rather than every epoch.
+        let explosionLimit = baseline?.limit ?? .infinity
         interruptedInsideEpoch = false
         epochStart = nil
         let clock = ContinuousClock()
@@ -361,6 +350,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
             if gather {
+                syncDirect()
                 epochStart = state
                 epochStart?.history = []
             }
@@ -368,10 +358,14 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             if options.shuffle && gather { generator.shuffle(&order) }
             var lossSum = 0.0, penaltySum = 0.0
             var batches = 0, seen = 0, correct = 0
-            for l in 0..<layerCount {
-                gradientSums[l].fill(0)
-                norms[l] = 0
-                meanAbs[l] = 0
+            if let direct {
+                direct.beginEpoch()
+            } else {
+                for l in 0..<layerCount {
+                    gradientSums[l].fill(0)
+                    norms[l] = 0
+                    meanAbs[l] = 0
+                }
             }
             var finishedEpoch = true
             // With a group, the stop request every process agreed on in the last exchange.
@@ -388,6 +382,11 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                                                 stop: shouldStop())
                     (batchLoss, nonFiniteLayer, agreedStop) = (totals.loss, totals.nonFiniteLayer, totals.stop)
                     correct += totals.correct
+                } else if let direct {
+                    if gather { gatherDirect(order[start..<end]) }
+                    let step = direct.gradient(count: end - start, countCorrect: measureAccuracy)
+                    batchLoss = step.loss
+                    correct += step.correct
                 } else if gather {
                     training.gatherInputs(order[start..<end], into: &batchInputs)
                     training.targets.gatherRows(order[start..<end], into: &batchTargets)
@@ -411,7 +410,9 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                     status = .diverged
                     // The first layer whose net input or output is no longer finite; the output
                     // layer when every layer is finite and the loss itself overflowed.
-                    if let layer = parallel ? nonFiniteLayer : Self.firstNonFiniteActivation(network) {
+                    let layer = parallel ? nonFiniteLayer
+                        : direct.map { $0.firstNonFiniteActivation(count: end - start) } ?? Self.firstNonFiniteActivation(network)
+                    if let layer {
                         divergence = (epoch, layer)
                         failure = "the loss became \(batchLoss) in epoch \(epoch): the outputs of layer \(layer) are no longer finite"
                     } else {
@@ -433,6 +434,8 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                         norms[l] += partialSquares[l].squareRoot()
                         meanAbs[l] += partialMagnitudes[l] / Double(max(layer.weights.gradient.storage.count, 1))
                     }
+                } else if let direct {
+                    bad = direct.update(learningRate: rate)
                 } else {
                     measureGradients()
                     if let maximum = options.clipGradientNorm { Self.clipGradients(parameters, maximumNorm: maximum) }
@@ -463,38 +466,59 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             // Every batch but the last of an epoch is full.
             samplesProcessed += min(batches * batchSize, training.count)
             let divisor = Double(max(batches, 1))
-            var record = EpochRecord(epoch: epoch, loss: lossSum / divisor, learningRate: rate,
-                                     gradientNorms: norms.map { $0 / divisor },
-                                     gradientMeanAbs: meanAbs.map { $0 / divisor },
-                                     regularization: regularization.isActive ? penaltySum / divisor : nil)
+            let epochLoss = lossSum / divisor
             swap(&gradientSums, &lastGradientSums)
+            direct?.endEpoch()
             lastBatches = batches
-            if epoch == 1 { firstGradients = lastGradients }
+            if epoch == 1 {
+                syncDirect()
+                firstGradients = lastGradients
+            }
+            var validationLoss: Double?, validationAccuracy: Double?, trainAccuracy: Double?
             if status != .diverged {
                 if let validation {
-                    let measured = evaluate(validation, accuracy: measureAccuracy)
-                    record.validationLoss = measured.loss
-                    record.validationAccuracy = measured.accuracy
+                    syncDirect()
+                    (validationLoss, validationAccuracy) = evaluate(validation, accuracy: measureAccuracy)
                 }
                 // The samples the epoch's forward passes classified correctly, each before its
                 // batch's update (Keras's training accuracy): no extra pass over the data.
-                if measureAccuracy { record.trainAccuracy = seen > 0 ? Double(correct) / Double(seen) : .nan }
+                if measureAccuracy { trainAccuracy = seen > 0 ? Double(correct) / Double(seen) : .nan }
             }
-            history.append(record)
-            if finishedEpoch, let exploded = baseline?.explosion(in: record, network: network) {
-                (status, failure, divergence, finishedEpoch) = (.diverged, exploded.failure, (epoch, exploded.layer), false)
+            // The record goes straight into history's columns (a record of its own holds two arrays).
+            func record(_ n: UnsafeBufferPointer<Double>, _ m: UnsafeBufferPointer<Double>) {
+                history.append(epoch: epoch, loss: epochLoss, learningRate: rate, gradientNorms: n, gradientMeanAbs: m,
+                               divisor: divisor, validationLoss: validationLoss, trainAccuracy: trainAccuracy,
+                               validationAccuracy: validationAccuracy,
+                               regularization: regularization.isActive ? penaltySum / divisor : nil)
             }
-            let summary = EpochSummary(epoch: epoch, loss: record.loss, validationLoss: record.validationLoss)
+            if let direct {
+                record(UnsafeBufferPointer(start: direct.norms, count: layerCount),
+                       UnsafeBufferPointer(start: direct.meanAbs, count: layerCount))
+            } else {
+                norms.withUnsafeBufferPointer { n in meanAbs.withUnsafeBufferPointer { m in record(n, m) } }
+            }
+            if finishedEpoch, epochLoss > explosionLimit, let baseline {
+                syncDirect()
+                if let exploded = baseline.explosion(epoch: epoch, loss: epochLoss, network: network) {
+                    (status, failure, divergence, finishedEpoch) = (.diverged, exploded.failure, (epoch, exploded.layer), false)
+                }
+            }
+            let summary = EpochSummary(epoch: epoch, loss: epochLoss, validationLoss: validationLoss)
             previous = summary
             nextEpoch = epoch + 1
-            if finishedEpoch, let stopping = options.earlyStopping, updateEarlyStopping(stopping, summary, parameters) {
-                status = .stoppedEarly
+            if finishedEpoch, let stopping = options.earlyStopping {
+                if stopping.restoreBest { syncDirect() }
+                if updateEarlyStopping(stopping, summary, parameters) { status = .stoppedEarly }
             }
-            onEpoch(record)
-            if finishedEpoch, let onState { onState(state) }
+            onEpoch?(history[history.count - 1])
+            if finishedEpoch, let onState {
+                syncDirect()
+                onState(state)
+            }
             if status == .completed && (parallel ? agreedStop : shouldStop()) { status = .interrupted }
         }
 
+        syncDirect()
         let loop = (clock.now - loopStart).components
         let loopSeconds = Double(loop.seconds) + Double(loop.attoseconds) * 1e-18
         let loopExchangeSeconds = self.group.map { Double($0.exchangeNanoseconds - exchangeStart) / 1e9 }

@@ -149,7 +149,7 @@ public enum Engine {
                            resumingFrom checkpoint: Checkpoint? = nil,
                            group: MPIGroup? = nil,
                            shouldStop: @escaping () -> Bool = { false },
-                           onEpoch: @escaping (EpochRecord) -> Void = { _ in },
+                           onEpoch: ((EpochRecord) -> Void)? = nil,
                            extraFiles: [(name: String, bytes: [UInt8])] = []) throws -> RunResult {
         let definition = prepared.definition
         let target = definition.outputDirectory

@@ -151,7 +151,7 @@ struct Run: ParsableCommand {
                                     enabled: !options.quiet && isatty(2) != 0 && (group?.rank ?? 0) == 0)
             StopSignal.install()
             let result = try Engine.run(prepared, resumingFrom: checkpoint, group: group, shouldStop: { StopSignal.requested },
-                                        onEpoch: progress.update)
+                                        onEpoch: progress.enabled ? progress.update : nil)
             progress.finish()
             if let group, group.rank != 0 {
                 // Rank 0 prints the summary and the verdicts for the job.

@@ -34,7 +34,7 @@ public struct GradientHeatmapOutput: OutputStage, StagePlugin {
     public func write(_ report: RunReport, to path: String) throws {
         let history = report.outcome.history
         let layers = report.network.layers
-        let values = layers.indices.map { l in history.map { $0.gradientMeanAbs[l] } }
+        let values = layers.indices.map { l in history.indices.map { history.gradientMeanAbs($0, layer: l) } }
         let small = layers.allSatisfy { $0.inputCount <= Self.matrixLimit && $0.unitCount <= Self.matrixLimit }
         var panels: [LayerGradientMatrices] = []
         let outcome = report.outcome
@@ -45,7 +45,7 @@ public struct GradientHeatmapOutput: OutputStage, StagePlugin {
                                       lastEpoch: lastEpoch, last: outcome.lastEpochGradients[l].nested)
             }
         }
-        let chart = GradientHeatmapChart(title: options.title(for: report), epochs: history.map(\.epoch),
+        let chart = GradientHeatmapChart(title: options.title(for: report), epochs: history.column(\.epoch),
                                          values: values, matrices: panels)
         try writeChart(chart.render(width: options.width, height: height ?? chart.preferredHeight), to: path, report: report)
     }

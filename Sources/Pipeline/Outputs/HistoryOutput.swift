@@ -15,11 +15,11 @@ public struct HistoryOutput: OutputStage, StagePlugin {
         try writeText(Self.csv(report.outcome.history, layers: report.network.layers.count), to: path)
     }
 
-    static func csv(_ history: [EpochRecord], layers: Int) -> String {
-        let hasValidationLoss = history.contains { $0.validationLoss != nil }
-        let hasTrainAccuracy = history.contains { $0.trainAccuracy != nil }
-        let hasValidationAccuracy = history.contains { $0.validationAccuracy != nil }
-        let hasRegularization = history.contains { $0.regularization != nil }
+    static func csv(_ history: EpochHistory, layers: Int) -> String {
+        let hasValidationLoss = history.hasValidationLoss
+        let hasTrainAccuracy = history.hasTrainAccuracy
+        let hasValidationAccuracy = history.hasValidationAccuracy
+        let hasRegularization = history.hasRegularization
         var header = ["epoch", "loss", "lr"]
         if hasValidationLoss { header.append("val_loss") }
         if hasTrainAccuracy { header.append("train_accuracy") }
@@ -41,7 +41,8 @@ public struct HistoryOutput: OutputStage, StagePlugin {
         }
         append(header.joined(separator: ","))
         out.append(UInt8(ascii: "\n"))
-        for record in history {
+        for row in history.indices {
+            let record = history.summary(row)
             append(String(record.epoch))
             cell(record.loss)
             cell(record.learningRate)
@@ -49,8 +50,8 @@ public struct HistoryOutput: OutputStage, StagePlugin {
             if hasTrainAccuracy { cell(record.trainAccuracy) }
             if hasValidationAccuracy { cell(record.validationAccuracy) }
             if hasRegularization { cell(record.regularization) }
-            for x in record.gradientNorms { cell(x) }
-            for x in record.gradientMeanAbs { cell(x) }
+            for x in history.gradientNorms(row) { cell(x) }
+            for x in history.gradientMeanAbs(row) { cell(x) }
             out.append(UInt8(ascii: "\n"))
         }
         return String(decoding: out, as: UTF8.self)

@@ -34,21 +34,21 @@ public struct LossCurveOutput: OutputStage, StagePlugin {
     /// `finalValidationLoss`, the numbers metrics.json and the run summary print.
     func chart(_ report: RunReport) -> LossCurveChart {
         let history = report.outcome.history
-        func column(_ value: (EpochRecord) -> Double?) -> [Double]? {
-            let values = history.map { value($0) ?? .nan }
+        func column(_ field: KeyPath<EpochRecord, Double?>) -> [Double]? {
+            let values = history.column(field).map { $0 ?? .nan }
             return values.contains(where: \.isFinite) ? values : nil
         }
         return LossCurveChart(
             title: options.title(for: report),
-            epochs: history.map(\.epoch),
-            trainLoss: history.map(\.loss),
+            epochs: history.column(\.epoch),
+            trainLoss: history.column(\.loss),
             validationLoss: column(\.validationLoss),
             scale: scale,
             bestEpoch: Self.bestEpoch(history),
             earlyStopEpoch: report.outcome.status == .stoppedEarly ? history.last?.epoch : nil,
             trainAccuracy: column(\.trainAccuracy),
             validationAccuracy: column(\.validationAccuracy),
-            learningRate: history.map(\.learningRate),
+            learningRate: history.column(\.learningRate),
             lossLabel: "loss (\(report.definition.loss.name))",
             finalLoss: report.outcome.finalLoss,
             finalValidationLoss: report.outcome.finalValidationLoss)
@@ -56,8 +56,9 @@ public struct LossCurveOutput: OutputStage, StagePlugin {
 
     /// The epoch with the lowest validation loss; nil without a validation part (the lowest
     /// training loss is nearly always the last epoch and says nothing).
-    static func bestEpoch(_ history: [EpochRecord]) -> Int? {
-        let monitored = history.compactMap { record -> (Int, Double)? in
+    static func bestEpoch(_ history: EpochHistory) -> Int? {
+        let monitored = history.indices.compactMap { row -> (Int, Double)? in
+            let record = history.summary(row)
             guard let value = record.validationLoss, value.isFinite else { return nil }
             return (record.epoch, value)
         }

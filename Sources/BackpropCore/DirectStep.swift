@@ -1,0 +1,379 @@
+/// The training step of a small network as plain loops over one block of memory: forward,
+/// loss, backward, the gradient statistics, the SGD update and the finiteness check, with no
+/// call through a protocol, no reference counting and no allocation per step.
+///
+/// For networks where every product is below `BLAS.directLimit` (the seed's 1×2×2), the layer
+/// path's cost is its overhead, not its arithmetic: a step of the seed's network took about 7,000
+/// instructions there, most of them retains and releases of matrix buffers and layer objects
+/// and dynamic calls, against some 300 for the plain C loop of the benchmark. This does the
+/// same arithmetic in the same order (the direct products of `BLAS.direct`, each activation's own
+/// `value` and `derivative`, the squared-error sums of the losses, SGD's `w −= η·g`, the
+/// statistics of `measureGradients`), so its results are bit-identical to the layer path's;
+/// a test trains both and compares every number.
+///
+/// It handles what the seed-sized experiments use: elementwise activations, the squared-error
+/// losses (`half_squared_error`, `mse`), plain SGD (no momentum, no weight decay), no
+/// regularization, no clipping, one process. Anything else takes the layer path.
+///
+/// The block holds the parameters while training runs; `TrainerOf` copies them back into the
+/// network (`store`) before anything else reads them. A struct of pointers, so passing it
+/// around retains nothing (as a class it cost four atomic reference-count operations a step,
+/// a fifth of the seed's step time); `deallocate()` frees it.
+struct DirectStep<Scalar: TrainingScalar> {
+    /// The activations the step applies without a dynamic call; `.other` calls the activation's
+    /// own `value` and `derivative` through its protocol (the same numbers, more slowly).
+    enum Kind { case sigmoid, tanh, relu, linear, other }
+
+    enum LossKind { case halfSquared, mean }
+
+    /// One layer's places in the block (element offsets), shapes (batch, in) -> (batch, units).
+    struct Layer {
+        var inputs: Int, units: Int
+        var kind: Kind, other: Int
+        var trainWeights: Bool, trainBias: Bool
+        /// (in, units), (units): parameters and their gradients.
+        var weights: Int, bias: Int, weightGradient: Int, biasGradient: Int
+        /// (in, units) × 2: this epoch's and the last epoch's Σ ∂E/∂W.
+        var sums: Int
+        /// (batch, units) each: net input, output, ∂E/∂net; ∂E/∂x is (batch, in).
+        var net: Int, out: Int, netGradient: Int, inputGradient: Int
+    }
+
+    let layerCount: Int
+    private let layers: UnsafeMutablePointer<Layer>
+    private let others: UnsafeMutablePointer<any ElementwiseActivation>
+    private let otherCount: Int
+    private let loss: LossKind
+    private let inputCount: Int, outputCount: Int
+    private let batchLimit: Int
+    /// (batch, inputs) and (batch, outputs): a mini-batch's gathered rows.
+    private let batchInputs: Int, batchTargets: Int
+    /// Which of the two sums areas is this epoch's (0 or 1).
+    private let current: UnsafeMutablePointer<Int>
+    private let memory: UnsafeMutablePointer<Scalar>
+    private let count: Int
+    /// Per layer: this epoch's Σ ‖∂E/∂W‖₂ and Σ mean |∂E/∂W| over its batches.
+    let norms: UnsafeMutablePointer<Double>
+    let meanAbs: UnsafeMutablePointer<Double>
+
+    /// nil when `network` and the configuration need the layer path (see the type's comment).
+    init?(network: NetworkOf<Scalar>, loss: any Loss, optimizer: any Optimizer, options: TrainingOptions, batchSize: Int) {
+        guard let sgd = optimizer as? SGD, sgd.momentum == 0, sgd.weightDecay == 0,
+              !options.regularization.isActive, options.clipGradientNorm == nil else { return nil }
+        switch loss {
+        case is HalfSquaredError: self.loss = .halfSquared
+        case is MeanSquaredError: self.loss = .mean
+        default: return nil
+        }
+        var others: [any ElementwiseActivation] = []
+        var descriptions: [Layer] = []
+        var offset = 0
+        func take(_ n: Int) -> Int {
+            defer { offset += n }
+            return offset
+        }
+        for layer in network.layers {
+            // The layer path's products are direct below this size; above it they are BLAS's.
+            guard batchSize * layer.inputCount * layer.unitCount <= BLAS.directLimit,
+                  let elementwise = layer.activation as? any ElementwiseActivation else { return nil }
+            let kind: Kind
+            switch elementwise {
+            case is Sigmoid: kind = .sigmoid
+            case is Tanh: kind = .tanh
+            case is ReLU: kind = .relu
+            case is Linear: kind = .linear
+            default:
+                kind = .other
+                others.append(elementwise)
+            }
+            let weights = layer.inputCount * layer.unitCount, cells = batchSize * layer.unitCount
+            descriptions.append(Layer(inputs: layer.inputCount, units: layer.unitCount, kind: kind, other: others.count - 1,
+                                      trainWeights: layer.weights.isTrainable, trainBias: layer.bias.isTrainable,
+                                      weights: take(weights), bias: take(layer.unitCount), weightGradient: take(weights),
+                                      biasGradient: take(layer.unitCount), sums: take(2 * weights),
+                                      net: take(cells), out: take(cells), netGradient: take(cells),
+                                      inputGradient: take(batchSize * layer.inputCount)))
+        }
+        inputCount = network.inputCount
+        outputCount = network.outputCount
+        batchLimit = batchSize
+        batchInputs = take(batchSize * inputCount)
+        batchTargets = take(batchSize * outputCount)
+        otherCount = others.count
+        self.others = .allocate(capacity: max(others.count, 1))
+        self.others.initialize(from: others, count: others.count)
+        current = .allocate(capacity: 1)
+        current.initialize(to: 0)
+        layerCount = descriptions.count
+        count = max(offset, 1)
+        memory = .allocate(capacity: count)
+        memory.initialize(repeating: 0, count: count)
+        layers = .allocate(capacity: layerCount)
+        layers.initialize(from: descriptions, count: layerCount)
+        norms = .allocate(capacity: layerCount)
+        norms.initialize(repeating: 0, count: layerCount)
+        meanAbs = .allocate(capacity: layerCount)
+        meanAbs.initialize(repeating: 0, count: layerCount)
+        load(network)
+    }
+
+    func deallocate() {
+        others.deinitialize(count: otherCount)
+        others.deallocate()
+        current.deallocate()
+        memory.deallocate()
+        layers.deinitialize(count: layerCount)
+        layers.deallocate()
+        norms.deallocate()
+        meanAbs.deallocate()
+    }
+
+    /// Copies the network's parameters into the block.
+    func load(_ network: NetworkOf<Scalar>) {
+        for (l, layer) in network.layers.enumerated() {
+            copy(layer.weights.value.storage, to: layers[l].weights)
+            copy(layer.bias.value.storage, to: layers[l].bias)
+        }
+    }
+
+    /// Copies the parameters back into the network, and the last finished epoch's Σ ∂E/∂W into
+    /// `lastSums` (one (in, units) matrix per layer).
+    func store(_ network: NetworkOf<Scalar>, lastSums: inout [MatrixOf<Scalar>]) {
+        for (l, layer) in network.layers.enumerated() {
+            let d = layers[l]
+            let weights = d.inputs * d.units
+            layer.weights.value.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: memory + d.weights, count: weights) }
+            layer.bias.value.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: memory + d.bias, count: d.units) }
+            lastSums[l].storage.withUnsafeMutableBufferPointer {
+                $0.baseAddress!.update(from: memory + d.sums + (1 - current.pointee) * weights, count: weights)
+            }
+        }
+    }
+
+    private func copy(_ values: [Scalar], to place: Int) {
+        values.withUnsafeBufferPointer { (memory + place).update(from: $0.baseAddress!, count: $0.count) }
+    }
+
+    /// Zeroes this epoch's sums and statistics.
+    func beginEpoch() {
+        for l in 0..<layerCount {
+            let d = layers[l]
+            (memory + d.sums + current.pointee * d.inputs * d.units).update(repeating: 0, count: d.inputs * d.units)
+            norms[l] = 0
+            meanAbs[l] = 0
+        }
+    }
+
+    /// Makes this epoch's sums the last epoch's.
+    func endEpoch() { current.pointee = 1 - current.pointee }
+
+    /// Copies the rows `rows` of `inputs` and `targets` (row-major, `inputCount` and
+    /// `outputCount` wide) into the block as the batch `gradient` works on: once for full-batch
+    /// training, every step for mini-batches.
+    func gather(_ rows: some Collection<Int>, inputs: UnsafePointer<Scalar>, targets: UnsafePointer<Scalar>) {
+        precondition(rows.count <= batchLimit, "direct step: a batch of \(rows.count) rows in a workspace of \(batchLimit)")
+        let xs = memory + batchInputs, ts = memory + batchTargets
+        for (r, index) in rows.enumerated() {
+            (xs + r * inputCount).update(from: inputs + index * inputCount, count: inputCount)
+            (ts + r * outputCount).update(from: targets + index * outputCount, count: outputCount)
+        }
+    }
+
+    /// Forward, loss and backward for the first `count` rows `gather` put in the block: the
+    /// gradients are written; returns the batch's mean loss and, with `countCorrect`, the rows
+    /// whose predicted class is the target's.
+    func gradient(count: Int, countCorrect: Bool) -> (loss: Double, correct: Int) {
+        let x = UnsafePointer(memory + batchInputs), t = UnsafePointer(memory + batchTargets)
+        // Forward: net = x·W + b, out = f(net), layer by layer. The products are `BLAS.direct`'s
+        // sums (from 0, in order of the inner index), written out with wrapping index arithmetic:
+        // overflow checks on every index cost more than the arithmetic at this size.
+        var below = x
+        for l in 0..<layerCount {
+            let d = layers[l]
+            let net = memory + d.net, out = memory + d.out, w = memory + d.weights, bias = memory + d.bias
+            let inputs = d.inputs, units = d.units
+            for r in 0..<count {
+                let xr = below + r &* inputs, n = net + r &* units
+                for k in 0..<units {
+                    var sum: Scalar = 0
+                    for p in 0..<inputs { sum += xr[p] * w[p &* units &+ k] }
+                    n[k] = sum + bias[k]
+                }
+            }
+            activate(d, net, out, count &* units)
+            below = UnsafePointer(out)
+        }
+        // The loss and ∂E/∂out (the squared-error losses' shared arithmetic), into the top
+        // layer's ∂E/∂net, which the activation's factor then turns into ∂E/∂net in place.
+        let top = layers[layerCount - 1]
+        let out = memory + top.out, outGradient = memory + top.netGradient
+        let elements = count * top.units
+        let scale: Scalar, divisor: Scalar
+        switch loss {
+        case .halfSquared: (divisor, scale) = (Scalar(max(count, 1)), 1 / Scalar(max(count, 1)))
+        case .mean: (divisor, scale) = (Scalar(max(elements, 1)), 2 / Scalar(max(elements, 1)))
+        }
+        var total: Scalar = 0
+        for i in 0..<elements {
+            let difference = out[i] - t[i]
+            total += difference * difference
+            outGradient[i] = scale * difference
+        }
+        let value = loss == .halfSquared ? Double(0.5 * total / divisor) : Double(total / divisor)
+        var correct = 0
+        if countCorrect {
+            let o = UnsafeBufferPointer(start: UnsafePointer(out), count: elements)
+            let targetRows = UnsafeBufferPointer(start: t, count: elements)
+            for r in 0..<count where NetworkOf.predictedClass(o, row: r, width: top.units)
+                == NetworkOf.predictedClass(targetRows, row: r, width: top.units) {
+                correct += 1
+            }
+        }
+        // Backward, top layer first: ∂E/∂net = ∂E/∂out · f'(net), then ∂E/∂W, ∂E/∂b and the
+        // layer below's ∂E/∂out (none for layer 1).
+        for l in stride(from: layerCount - 1, through: 0, by: -1) {
+            let d = layers[l]
+            let dNet = memory + d.netGradient
+            if l < layerCount - 1 {
+                let above = memory + layers[l + 1].inputGradient
+                for i in 0..<(count * d.units) { dNet[i] = above[i] }
+            }
+            derive(d, memory + d.net, memory + d.out, dNet, count * d.units)
+            let input = l > 0 ? UnsafePointer(memory + layers[l - 1].out) : x
+            let inputs = d.inputs, units = d.units
+            // ∂E/∂W: (in, batch) x (batch, units) -> (in, units).
+            let dW = memory + d.weightGradient
+            for p in 0..<inputs {
+                for k in 0..<units {
+                    var sum: Scalar = 0
+                    for r in 0..<count { sum += input[r &* inputs &+ p] * dNet[r &* units &+ k] }
+                    dW[p &* units &+ k] = sum
+                }
+            }
+            if d.trainBias {
+                let g = memory + d.biasGradient
+                for k in 0..<units { g[k] = 0 }
+                for r in 0..<count {
+                    let row = dNet + r &* units
+                    for k in 0..<units { g[k] += row[k] }
+                }
+            }
+            if l > 0 {
+                // ∂E/∂x: (batch, units) x (units, in) -> (batch, in).
+                let dX = memory + d.inputGradient, w = memory + d.weights
+                for r in 0..<count {
+                    let row = dNet + r &* units
+                    for j in 0..<inputs {
+                        var sum: Scalar = 0
+                        for k in 0..<units { sum += row[k] * w[j &* units &+ k] }
+                        dX[r &* inputs &+ j] = sum
+                    }
+                }
+            }
+        }
+        return (value, correct)
+    }
+
+    /// After `gradient`: each layer's ‖∂E/∂W‖₂ and mean |∂E/∂W| into the epoch's statistics and
+    /// ∂E/∂W into its sums, then w −= η·g on every trainable parameter; returns the 1-based layer
+    /// of the first weight or bias that is no longer finite, if any.
+    func update(learningRate: Double) -> Int? {
+        let rate = Scalar(learningRate)
+        var bad: Int?
+        for l in 0..<layerCount {
+            let d = layers[l]
+            let n = d.inputs * d.units
+            let g = memory + d.weightGradient
+            let (squares, magnitudes) = Scalar.squaresAndMagnitudes(
+                UnsafeBufferPointer(start: g, count: n),
+                addingTo: UnsafeMutableBufferPointer(start: memory + d.sums + current.pointee * n, count: n))
+            norms[l] += Double(squares.squareRoot())
+            meanAbs[l] += Double(magnitudes / Scalar(max(n, 1)))
+            // w − w is 0 for a finite w and NaN otherwise: the finiteness check in the same pass.
+            var check: Scalar = 0
+            let w = memory + d.weights
+            if d.trainWeights {
+                for i in 0..<n {
+                    let updated = w[i] - rate * g[i]
+                    w[i] = updated
+                    check += updated - updated
+                }
+            } else {
+                for i in 0..<n { check += w[i] - w[i] }
+            }
+            let b = memory + d.bias, gb = memory + d.biasGradient
+            if d.trainBias {
+                for i in 0..<d.units {
+                    let updated = b[i] - rate * gb[i]
+                    b[i] = updated
+                    check += updated - updated
+                }
+            } else {
+                for i in 0..<d.units { check += b[i] - b[i] }
+            }
+            if check != 0 && bad == nil { bad = l + 1 }
+        }
+        return bad
+    }
+
+    /// The 1-based layer whose net input or output of the last forward pass of `count` rows
+    /// holds a NaN or infinity first, if any.
+    func firstNonFiniteActivation(count: Int) -> Int? {
+        for l in 0..<layerCount {
+            let d = layers[l]
+            let cells = count * d.units
+            if !Scalar.allFinite(UnsafeBufferPointer(start: memory + d.net, count: cells))
+                || !Scalar.allFinite(UnsafeBufferPointer(start: memory + d.out, count: cells)) {
+                return l + 1
+            }
+        }
+        return nil
+    }
+
+    /// out = f(net) over `n` elements.
+    @inline(__always)
+    private func activate(_ d: Layer, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>, _ n: Int) {
+        switch d.kind {
+        case .sigmoid: Self.apply(Sigmoid(), net, out, n)
+        case .tanh: Self.apply(Tanh(), net, out, n)
+        case .relu: Self.apply(ReLU(), net, out, n)
+        case .linear: Self.apply(Linear(), net, out, n)
+        case .other: Self.apply(others[d.other], net, out, n)
+        }
+    }
+
+    /// ∂E/∂net = ∂E/∂out · f'(net) in place over `n` elements.
+    @inline(__always)
+    private func derive(_ d: Layer, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
+                        _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
+        switch d.kind {
+        case .sigmoid: Self.derive(Sigmoid(), net, out, gradient, n)
+        case .tanh: Self.derive(Tanh(), net, out, gradient, n)
+        case .relu: Self.derive(ReLU(), net, out, gradient, n)
+        case .linear: Self.derive(Linear(), net, out, gradient, n)
+        case .other: Self.derive(others[d.other], net, out, gradient, n)
+        }
+    }
+
+    @inline(__always)
+    private static func apply<A: ElementwiseActivation>(_ f: A, _ net: UnsafeMutablePointer<Scalar>,
+                                                        _ out: UnsafeMutablePointer<Scalar>, _ n: Int) {
+        for i in 0..<n { out[i] = f.value(net[i]) }
+    }
+
+    @inline(__always)
+    private static func derive<A: ElementwiseActivation>(_ f: A, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
+                                                         _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
+        for i in 0..<n { gradient[i] = gradient[i] * f.derivative(x: net[i], y: out[i]) }
+    }
+
+    private static func apply(_ f: any ElementwiseActivation, _ net: UnsafeMutablePointer<Scalar>,
+                              _ out: UnsafeMutablePointer<Scalar>, _ n: Int) {
+        for i in 0..<n { out[i] = f.value(net[i]) }
+    }
+
+    private static func derive(_ f: any ElementwiseActivation, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
+                               _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
+        for i in 0..<n { gradient[i] = gradient[i] * f.derivative(x: net[i], y: out[i]) }
+    }
+}
