@@ -2,7 +2,7 @@
 """The side-by-side benchmark: bp-pipeline against reference implementations of the same
 workloads, interleaved in one run, threads pinned to 1 and then to all cores.
 
-    python3 Benchmarks/run.py [--repeats 3] [--workloads w1,w2,w3,load,seed,mpi] [--binary PATH]
+    python3 Benchmarks/run.py [--repeats 3] [--workloads w1,w2,w3,load,seed,mpi] [--binary PATH] [--openblas-coretype K]
 
 Builds a release bp-pipeline (scratch path .build-bench), the C loop (Benchmarks/.build) and a
 virtual environment (Benchmarks/.venv: numpy, scikit-learn, threadpoolctl and torch from PyPI),
@@ -127,11 +127,28 @@ def importable(python, module):
     return run_quiet([python, "-c", f"import {module}"])[0] == 0
 
 
+# The OpenBLAS settings a machine's environment may carry; removed for every implementation.
+MACHINE_BLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# --openblas-coretype: the kernel bp-pipeline runs with (None: its own choice, as on a machine
+# whose environment sets none).
+BP_CORETYPE = None
+
+
+def bp_base_env():
+    """bp-pipeline's environment: the same as the peers' (the machine's OPENBLAS_CORETYPE and
+    OPENBLAS_L2_SIZE removed: a machine here sets Haswell, AVX2 kernels, on an AVX-512 CPU, where
+    numpy's own OpenBLAS picks its AVX-512 ones), unless --openblas-coretype names a kernel."""
+    env = {k: v for k, v in os.environ.items() if k not in MACHINE_BLAS}
+    if BP_CORETYPE:
+        env["OPENBLAS_CORETYPE"] = BP_CORETYPE
+    return env
+
+
 def peer_env(threads):
     """The environment of a Python or C peer: every BLAS and OpenMP pool pinned to `threads`, and
     OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed (set on some machines for Debian's older
     OpenBLAS, they slow numpy's own)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = {k: v for k, v in os.environ.items() if k not in MACHINE_BLAS}
     env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     return env
 
@@ -239,7 +256,7 @@ def peer_ms_per_epoch(stdout, _, __):
 
 def jobs_for(threads, binary, features, python, peers, c_loop, workloads):
     """Every job at one thread count, in the order they interleave."""
-    bp_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    bp_env = dict(bp_base_env(), OPENBLAS_NUM_THREADS=str(threads))
     pin = ["--threads", str(threads)] if features["threads"] else []
 
     def bp(*arguments):
@@ -395,13 +412,16 @@ def machine(binary, python):
     # a better kernel than OpenBLAS's fallback, so the last line is the kernel the run used. It
     # restarts only for a run that calls BLAS (not the seed's), so ask about W3's spec.
     cores = re.findall(r"Core: (\S+)", run_quiet([binary, "validate", os.path.join(HERE, "w3.yaml")],
-                                                 dict(os.environ, OPENBLAS_VERBOSE="2"))[1])
+                                                 dict(bp_base_env(), OPENBLAS_VERBOSE="2"))[1])
     core = " after ".join(reversed(cores)) if cores else None
     built = binary == os.path.join(ROOT, ".build-bench", "release", "bp-pipeline")
     lines = [f"- CPU: {model.group(1).strip() if model else platform.processor()}, {os.cpu_count()} cores, {simd}; "
              f"{platform.system()} {platform.release()}",
              f"- bp-pipeline {run_quiet([binary, '--version'])[1].strip()} ({'release build' if built else binary}); OpenBLAS core "
-             f"{core or 'unknown'} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})"]
+             f"{core or 'unknown'} ("
+             + (f"--openblas-coretype {BP_CORETYPE}" if BP_CORETYPE else "its own choice")
+             + "".join(f"; the environment's {k}={os.environ[k]} removed for every implementation" for k in MACHINE_BLAS if k in os.environ)
+             + ")"]
     if python:
         probe = ("import json, platform, importlib\n"
                  "info = {'python': platform.python_version()}\n"
@@ -433,7 +453,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="runs of each implementation (the median is shown)")
     parser.add_argument("--workloads", default="w1,w2,w3,load,seed,mpi", help="comma-separated: w1, w2, w3, load, seed, mpi")
     parser.add_argument("--binary", help="a bp-pipeline to measure instead of building one")
+    parser.add_argument("--openblas-coretype", help="the OpenBLAS kernel bp-pipeline runs with (default: its own choice)")
     args = parser.parse_args()
+    global BP_CORETYPE
+    BP_CORETYPE = args.openblas_coretype
     workloads = set(args.workloads.lower().split(","))
 
     binary = os.path.abspath(args.binary) if args.binary else build_binary()
