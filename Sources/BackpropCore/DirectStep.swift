@@ -190,17 +190,10 @@ struct DirectStep<Scalar: TrainingScalar> {
         var below = x
         for l in 0..<layerCount {
             let d = layers[l]
-            let net = memory + d.net, out = memory + d.out, w = memory + d.weights, bias = memory + d.bias
-            let inputs = d.inputs, units = d.units
-            for r in 0..<count {
-                let xr = below + r &* inputs, n = net + r &* units
-                for k in 0..<units {
-                    var sum: Scalar = 0
-                    for p in 0..<inputs { sum += xr[p] * w[p &* units &+ k] }
-                    n[k] = sum + bias[k]
-                }
-            }
-            activate(d, net, out, count &* units)
+            let net = memory + d.net, out = memory + d.out
+            directDispatch(d.inputs, d.units, Forward(rows: count, x: below, w: UnsafePointer(memory + d.weights),
+                                                     bias: UnsafePointer(memory + d.bias), net: net))
+            activate(d, net, out, count &* d.units)
             below = UnsafePointer(out)
         }
         // The loss and ∂E/∂out (the squared-error losses' shared arithmetic), into the top
@@ -240,36 +233,10 @@ struct DirectStep<Scalar: TrainingScalar> {
             }
             derive(d, memory + d.net, memory + d.out, dNet, count * d.units)
             let input = l > 0 ? UnsafePointer(memory + layers[l - 1].out) : x
-            let inputs = d.inputs, units = d.units
-            // ∂E/∂W: (in, batch) x (batch, units) -> (in, units).
-            let dW = memory + d.weightGradient
-            for p in 0..<inputs {
-                for k in 0..<units {
-                    var sum: Scalar = 0
-                    for r in 0..<count { sum += input[r &* inputs &+ p] * dNet[r &* units &+ k] }
-                    dW[p &* units &+ k] = sum
-                }
-            }
-            if d.trainBias {
-                let g = memory + d.biasGradient
-                for k in 0..<units { g[k] = 0 }
-                for r in 0..<count {
-                    let row = dNet + r &* units
-                    for k in 0..<units { g[k] += row[k] }
-                }
-            }
-            if l > 0 {
-                // ∂E/∂x: (batch, units) x (units, in) -> (batch, in).
-                let dX = memory + d.inputGradient, w = memory + d.weights
-                for r in 0..<count {
-                    let row = dNet + r &* units
-                    for j in 0..<inputs {
-                        var sum: Scalar = 0
-                        for k in 0..<units { sum += row[k] * w[j &* units &+ k] }
-                        dX[r &* inputs &+ j] = sum
-                    }
-                }
-            }
+            directDispatch(d.inputs, d.units, Backward(
+                rows: count, input: input, netGradient: UnsafePointer(dNet), w: UnsafePointer(memory + d.weights),
+                weightGradient: memory + d.weightGradient, biasGradient: d.trainBias ? memory + d.biasGradient : nil,
+                inputGradient: l > 0 ? memory + d.inputGradient : nil))
         }
         return (value, correct)
     }
@@ -283,37 +250,67 @@ struct DirectStep<Scalar: TrainingScalar> {
         for l in 0..<layerCount {
             let d = layers[l]
             let n = d.inputs * d.units
-            let g = memory + d.weightGradient
-            let (squares, magnitudes) = Scalar.squaresAndMagnitudes(
-                UnsafeBufferPointer(start: g, count: n),
-                addingTo: UnsafeMutableBufferPointer(start: memory + d.sums + current.pointee * n, count: n))
+            let update = Update(rate: rate, gradient: UnsafePointer(memory + d.weightGradient),
+                                sums: memory + d.sums + current.pointee * n, weights: memory + d.weights,
+                                biasGradient: UnsafePointer(memory + d.biasGradient), bias: memory + d.bias,
+                                trainWeights: d.trainWeights, trainBias: d.trainBias)
+            let (squares, magnitudes, finite) = directDispatch(d.inputs, d.units, update)
             norms[l] += Double(squares.squareRoot())
             meanAbs[l] += Double(magnitudes / Scalar(max(n, 1)))
-            // w − w is 0 for a finite w and NaN otherwise: the finiteness check in the same pass.
-            var check: Scalar = 0
-            let w = memory + d.weights
-            if d.trainWeights {
-                for i in 0..<n {
-                    let updated = w[i] - rate * g[i]
-                    w[i] = updated
-                    check += updated - updated
-                }
-            } else {
-                for i in 0..<n { check += w[i] - w[i] }
-            }
-            let b = memory + d.bias, gb = memory + d.biasGradient
-            if d.trainBias {
-                for i in 0..<d.units {
-                    let updated = b[i] - rate * gb[i]
-                    b[i] = updated
-                    check += updated - updated
-                }
-            } else {
-                for i in 0..<d.units { check += b[i] - b[i] }
-            }
-            if check != 0 && bad == nil { bad = l + 1 }
+            if !finite && bad == nil { bad = l + 1 }
         }
         return bad
+    }
+
+    /// One layer's part of `update`: Σg² and Σ|g| over ∂E/∂W (added to the epoch's sums on the
+    /// way), w −= η·g for the weights and the bias when they train, and whether every weight
+    /// and bias is finite afterwards.
+    struct Update: DirectKernel {
+        let rate: Scalar
+        let gradient: UnsafePointer<Scalar>, sums: UnsafeMutablePointer<Scalar>, weights: UnsafeMutablePointer<Scalar>
+        let biasGradient: UnsafePointer<Scalar>, bias: UnsafeMutablePointer<Scalar>
+        let trainWeights: Bool, trainBias: Bool
+
+        @inline(__always)
+        func run<I: DirectExtent, U: DirectExtent>(_ i: I, _ u: U) -> (Scalar, Scalar, Bool) {
+            let n = i.count &* u.count, units = u.count
+            let g = gradient, w = weights
+            var squares: Scalar = 0, magnitudes: Scalar = 0
+            // `squaresAndMagnitudes` (what the layer path measures with) sums fewer elements than
+            // its accumulators in one chain from 0, which this loop does with them unrolled.
+            if n < (Scalar.self == Float.self ? 16 : 8) {
+                for e in 0..<n {
+                    let v = g[e]
+                    squares += v * v
+                    magnitudes += v.magnitude
+                    sums[e] += v
+                }
+            } else {
+                (squares, magnitudes) = Scalar.squaresAndMagnitudes(UnsafeBufferPointer(start: g, count: n),
+                                                                    addingTo: UnsafeMutableBufferPointer(start: sums, count: n))
+            }
+            // w − w is 0 for a finite w and NaN otherwise: the finiteness check in the same pass.
+            var check: Scalar = 0
+            if trainWeights {
+                for e in 0..<n {
+                    let updated = w[e] - rate * g[e]
+                    w[e] = updated
+                    check += updated - updated
+                }
+            } else {
+                for e in 0..<n { check += w[e] - w[e] }
+            }
+            if trainBias {
+                for k in 0..<units {
+                    let updated = bias[k] - rate * biasGradient[k]
+                    bias[k] = updated
+                    check += updated - updated
+                }
+            } else {
+                for k in 0..<units { check += bias[k] - bias[k] }
+            }
+            return (squares, magnitudes, check == 0)
+        }
     }
 
     /// The 1-based layer whose net input or output of the last forward pass of `count` rows
@@ -328,6 +325,70 @@ struct DirectStep<Scalar: TrainingScalar> {
             }
         }
         return nil
+    }
+
+    /// net = x·W + b: (batch, in) x (in, units) -> (batch, units), each sum from 0 in order of
+    /// the inner index (`BLAS.direct`'s), then + b (the layer path's bias pass).
+    struct Forward: DirectKernel {
+        let rows: Int
+        let x: UnsafePointer<Scalar>, w: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>
+        let net: UnsafeMutablePointer<Scalar>
+
+        @inline(__always)
+        func run<I: DirectExtent, U: DirectExtent>(_ i: I, _ u: U) {
+            let inputs = i.count, units = u.count
+            for r in 0..<rows {
+                let xr = x + r &* inputs, n = net + r &* units
+                for k in 0..<units {
+                    var sum: Scalar = 0
+                    for p in 0..<inputs { sum += xr[p] * w[p &* units &+ k] }
+                    n[k] = sum + bias[k]
+                }
+            }
+        }
+    }
+
+    /// ∂E/∂W = xᵀ·∂E/∂net, (in, batch) x (batch, units) -> (in, units); ∂E/∂b = Σ_batch ∂E/∂net
+    /// (when given a place); ∂E/∂x = ∂E/∂net·Wᵀ, (batch, units) x (units, in) -> (batch, in) (when
+    /// given one). Each ∂E/∂W and ∂E/∂b element is 0 plus the rows' terms in row order, as in
+    /// `BLAS.direct` and the layer path's bias loop, accumulated row by row in place.
+    struct Backward: DirectKernel {
+        let rows: Int
+        let input: UnsafePointer<Scalar>, netGradient: UnsafePointer<Scalar>, w: UnsafePointer<Scalar>
+        let weightGradient: UnsafeMutablePointer<Scalar>
+        let biasGradient: UnsafeMutablePointer<Scalar>?
+        let inputGradient: UnsafeMutablePointer<Scalar>?
+
+        @inline(__always)
+        func run<I: DirectExtent, U: DirectExtent>(_ i: I, _ u: U) {
+            let inputs = i.count, units = u.count
+            let dW = weightGradient
+            for e in 0..<(inputs &* units) { dW[e] = 0 }
+            for r in 0..<rows {
+                let xr = input + r &* inputs, d = netGradient + r &* units
+                for p in 0..<inputs {
+                    let xp = xr[p]
+                    for k in 0..<units { dW[p &* units &+ k] += xp * d[k] }
+                }
+            }
+            if let g = biasGradient {
+                for k in 0..<units { g[k] = 0 }
+                for r in 0..<rows {
+                    let d = netGradient + r &* units
+                    for k in 0..<units { g[k] += d[k] }
+                }
+            }
+            if let dX = inputGradient {
+                for r in 0..<rows {
+                    let d = netGradient + r &* units
+                    for j in 0..<inputs {
+                        var sum: Scalar = 0
+                        for k in 0..<units { sum += d[k] * w[j &* units &+ k] }
+                        dX[r &* inputs &+ j] = sum
+                    }
+                }
+            }
+        }
     }
 
     /// out = f(net) over `n` elements.
@@ -375,5 +436,41 @@ struct DirectStep<Scalar: TrainingScalar> {
     private static func derive(_ f: any ElementwiseActivation, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
                                _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
         for i in 0..<n { gradient[i] = gradient[i] * f.derivative(x: net[i], y: out[i]) }
+    }
+}
+
+/// A layer's width in a kernel: `FixedExtent` when the step was compiled for it (1 to 4), so the
+/// loops over it unroll, `MeasuredExtent` otherwise. For the seed's 2-wide layers the loops' set-up
+/// (range checks, the unrolled and remainder paths of a loop of unknown length) was most of
+/// the step's instructions; the arithmetic and its order are the same either way.
+protocol DirectExtent { var count: Int { get } }
+struct FixedExtent<let n: Int>: DirectExtent { @inline(__always) var count: Int { n } }
+struct MeasuredExtent: DirectExtent { let count: Int }
+
+/// A layer's loop nest, run with each width as a `DirectExtent`.
+protocol DirectKernel {
+    associatedtype Result = Void
+    func run<I: DirectExtent, U: DirectExtent>(_ inputs: I, _ units: U) -> Result
+}
+
+@inline(__always)
+func directDispatch<K: DirectKernel>(_ inputs: Int, _ units: Int, _ kernel: K) -> K.Result {
+    switch inputs {
+    case 1: directDispatch(FixedExtent<1>(), units, kernel)
+    case 2: directDispatch(FixedExtent<2>(), units, kernel)
+    case 3: directDispatch(FixedExtent<3>(), units, kernel)
+    case 4: directDispatch(FixedExtent<4>(), units, kernel)
+    default: directDispatch(MeasuredExtent(count: inputs), units, kernel)
+    }
+}
+
+@inline(__always)
+func directDispatch<I: DirectExtent, K: DirectKernel>(_ inputs: I, _ units: Int, _ kernel: K) -> K.Result {
+    switch units {
+    case 1: kernel.run(inputs, FixedExtent<1>())
+    case 2: kernel.run(inputs, FixedExtent<2>())
+    case 3: kernel.run(inputs, FixedExtent<3>())
+    case 4: kernel.run(inputs, FixedExtent<4>())
+    default: kernel.run(inputs, MeasuredExtent(count: units))
     }
 }

@@ -31,22 +31,20 @@ public struct EpochRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// Every epoch's record, stored by column: what `TrainerOf.history` holds and history.csv writes.
+/// Every epoch's record: what `TrainerOf.history` holds and history.csv writes.
 ///
-/// A collection of `EpochRecord`s to its readers, but appending one costs a few stores and no
-/// allocation (a record holds two arrays; a million of them took 2 million allocations and
-/// 256 MB for the seed's network trained a million epochs, which this stores in 56 MB). Each
-/// optional column (validation loss, accuracies, penalty) takes memory only once some epoch has
-/// a value in it. Encoded as an array of records, so checkpoints read the same either way.
+/// A collection of `EpochRecord`s to its readers, stored as one row of numbers an epoch
+/// (epoch, loss, rate, then each layer's ‖∂E/∂W‖ and mean |∂E/∂W|), so appending one is one
+/// array append and no allocation: a record holds two arrays, and a million of them took two
+/// million allocations and 256 MB for the seed's network trained a million epochs (56 MB here).
+/// Each optional field (validation loss, accuracies, penalty) takes a column of its own once
+/// some epoch has a value in it. Encoded as an array of records, so checkpoints read the same.
 public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable, ExpressibleByArrayLiteral {
     /// ∂E/∂W figures per record (the network's layer count); fixed by the first record.
     public private(set) var layerCount: Int
-    private var epochs: [Int] = []
-    private var losses: [Double] = []
-    private var rates: [Double] = []
-    /// `layerCount` values per record, row after row.
-    private var norms: [Double] = []
-    private var meanAbs: [Double] = []
+    /// `width` numbers per record: epoch, loss, learning rate, norms, mean magnitudes.
+    private var rows: [Double] = []
+    private var width: Int { 3 + 2 * layerCount }
     /// validationLoss, trainAccuracy, validationAccuracy, regularization: each empty until a
     /// record has the value, then one value per record, with `present`'s bit saying which count.
     private var validationLosses: [Double] = []
@@ -67,7 +65,7 @@ public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable
     public init(arrayLiteral records: EpochRecord...) { self.init(records) }
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { epochs.count }
+    public var endIndex: Int { present.count }
 
     public subscript(position: Int) -> EpochRecord {
         var record = summary(position)
@@ -80,7 +78,8 @@ public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable
     /// `gradientMeanAbs(_:)` give without copying): what a long history's readers use.
     public func summary(_ position: Int) -> EpochRecord {
         func value(_ column: [Double], _ bit: UInt8) -> Double? { present[position] & bit != 0 ? column[position] : nil }
-        return EpochRecord(epoch: epochs[position], loss: losses[position], learningRate: rates[position],
+        let row = position * width
+        return EpochRecord(epoch: Int(rows[row]), loss: rows[row + 1], learningRate: rows[row + 2],
                            gradientNorms: [], gradientMeanAbs: [],
                            validationLoss: value(validationLosses, 1), trainAccuracy: value(trainAccuracies, 2),
                            validationAccuracy: value(validationAccuracies, 4), regularization: value(penalties, 8))
@@ -98,15 +97,17 @@ public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable
     public var hasRegularization: Bool { !penalties.isEmpty }
 
     public func gradientNorms(_ position: Int) -> ArraySlice<Double> {
-        norms[(position * layerCount)..<((position + 1) * layerCount)]
+        let start = position * width + 3
+        return rows[start..<(start + layerCount)]
     }
 
     public func gradientMeanAbs(_ position: Int) -> ArraySlice<Double> {
-        meanAbs[(position * layerCount)..<((position + 1) * layerCount)]
+        let start = position * width + 3 + layerCount
+        return rows[start..<(start + layerCount)]
     }
 
     /// Record `position`'s mean |∂E/∂W| of layer `layer` + 1.
-    public func gradientMeanAbs(_ position: Int, layer: Int) -> Double { meanAbs[position * layerCount + layer] }
+    public func gradientMeanAbs(_ position: Int, layer: Int) -> Double { rows[position * width + 3 + layerCount + layer] }
 
     public mutating func append(_ record: EpochRecord) {
         precondition(record.gradientMeanAbs.count == record.gradientNorms.count, "an epoch record's gradient figures differ in length")
@@ -126,28 +127,36 @@ public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable
                                 gradientMeanAbs: UnsafeBufferPointer<Double>, divisor: Double,
                                 validationLoss: Double? = nil, trainAccuracy: Double? = nil,
                                 validationAccuracy: Double? = nil, regularization: Double? = nil) {
-        if epochs.isEmpty { layerCount = gradientNorms.count }
-        precondition(gradientNorms.count == layerCount && gradientMeanAbs.count == layerCount,
-                     "an epoch record has \(gradientNorms.count) layers' gradient figures, the history \(layerCount)")
-        epochs.append(epoch)
-        losses.append(loss)
-        rates.append(learningRate)
-        for l in 0..<layerCount {
-            norms.append(gradientNorms[l] / divisor)
-            meanAbs.append(gradientMeanAbs[l] / divisor)
+        if present.isEmpty { layerCount = gradientNorms.count }
+        let layers = layerCount
+        precondition(gradientNorms.count == layers && gradientMeanAbs.count == layers,
+                     "an epoch record has \(gradientNorms.count) layers' gradient figures, the history \(layers)")
+        // The row is built on the stack and appended at once: one uniqueness check and one
+        // capacity check for the array, not one for each number.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 + 2 * layers) { row in
+            row[0] = Double(epoch)
+            row[1] = loss
+            row[2] = learningRate
+            for l in 0..<layers {
+                row[3 + l] = gradientNorms[l] / divisor
+                row[3 + layers + l] = gradientMeanAbs[l] / divisor
+            }
+            rows.append(contentsOf: row)
         }
+        let count = present.count + 1
         var bits: UInt8 = 0
-        Self.put(validationLoss, into: &validationLosses, bit: 1, &bits, rows: epochs.count)
-        Self.put(trainAccuracy, into: &trainAccuracies, bit: 2, &bits, rows: epochs.count)
-        Self.put(validationAccuracy, into: &validationAccuracies, bit: 4, &bits, rows: epochs.count)
-        Self.put(regularization, into: &penalties, bit: 8, &bits, rows: epochs.count)
+        if validationLoss != nil || !validationLosses.isEmpty { Self.put(validationLoss, into: &validationLosses, bit: 1, &bits, rows: count) }
+        if trainAccuracy != nil || !trainAccuracies.isEmpty { Self.put(trainAccuracy, into: &trainAccuracies, bit: 2, &bits, rows: count) }
+        if validationAccuracy != nil || !validationAccuracies.isEmpty {
+            Self.put(validationAccuracy, into: &validationAccuracies, bit: 4, &bits, rows: count)
+        }
+        if regularization != nil || !penalties.isEmpty { Self.put(regularization, into: &penalties, bit: 8, &bits, rows: count) }
         present.append(bits)
     }
 
     /// Appends `value` to an optional column (made, zero-filled, at its first value), which
     /// then has `rows` entries.
     private static func put(_ value: Double?, into column: inout [Double], bit: UInt8, _ bits: inout UInt8, rows: Int) {
-        guard value != nil || !column.isEmpty else { return }
         if column.isEmpty { column = Array(repeating: 0, count: rows - 1) }
         column.append(value ?? 0)
         if value != nil { bits |= bit }
@@ -155,12 +164,8 @@ public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable
 
     /// Room for `count` more records without reallocating (virtual memory until written).
     public mutating func reserveCapacity(_ count: Int) {
-        let total = epochs.count + Swift.max(count, 0)
-        epochs.reserveCapacity(total)
-        losses.reserveCapacity(total)
-        rates.reserveCapacity(total)
-        norms.reserveCapacity(total * layerCount)
-        meanAbs.reserveCapacity(total * layerCount)
+        let total = present.count + Swift.max(count, 0)
+        rows.reserveCapacity(total * width)
         present.reserveCapacity(total)
     }
 
@@ -168,7 +173,6 @@ public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable
     public func prefix(_ count: Int) -> EpochHistory {
         EpochHistory(self[..<Swift.min(Swift.max(count, 0), self.count)])
     }
-
 
     public static func == (a: EpochHistory, b: EpochHistory) -> Bool { a.elementsEqual(b) }
 
