@@ -484,7 +484,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                 // batch's update (Keras's training accuracy): no extra pass over the data.
                 if measureAccuracy { trainAccuracy = seen > 0 ? Double(correct) / Double(seen) : .nan }
             }
-            // The record goes straight into history's columns (a record of its own holds two arrays).
+            // The record goes straight into history's row (a record of its own holds two arrays).
             func record(_ n: UnsafeBufferPointer<Double>, _ m: UnsafeBufferPointer<Double>) {
                 history.append(epoch: epoch, loss: epochLoss, learningRate: rate, gradientNorms: n, gradientMeanAbs: m,
                                divisor: divisor, validationLoss: validationLoss, trainAccuracy: trainAccuracy,
