@@ -325,16 +325,17 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             ? DirectStep(network: network, loss: loss, optimizer: optimizer, options: options, batchSize: batchSize) : nil
         defer { direct?.deallocate() }
         func syncDirect() { direct?.store(network, lastSums: &lastGradientSums) }
-        // Full-batch training reads the inputs where they are (byte inputs decoded once here),
-        // and so does the direct step; a data-parallel step gathers its share instead.
-        let wholeInputs = (gather && direct == nil) || parallel ? MatrixOf<Scalar>(rows: 0, columns: 0) : training.inputs
-        func gatherDirect(_ rows: some Collection<Int>) {
-            wholeInputs.storage.withUnsafeBufferPointer { x in
-                training.targets.storage.withUnsafeBufferPointer { t in direct?.gather(rows, inputs: x.baseAddress!, targets: t.baseAddress!) }
+        // Full-batch training reads the inputs where they are (byte inputs decoded once here);
+        // mini-batches and a data-parallel step's share are gathered (and decoded) per batch.
+        let wholeInputs = gather || parallel ? MatrixOf<Scalar>(rows: 0, columns: 0) : training.inputs
+        // Copies rows `rows` of `inputs` and `targets` into the direct step's block.
+        func gatherDirect(_ rows: Range<Int>, of inputs: MatrixOf<Scalar>, _ targets: MatrixOf<Scalar>) {
+            inputs.storage.withUnsafeBufferPointer { x in
+                targets.storage.withUnsafeBufferPointer { t in direct?.gather(rows, inputs: x.baseAddress!, targets: t.baseAddress!) }
             }
         }
         // A full batch goes into the direct step's block once.
-        if !gather && training.count > 0 { gatherDirect(0..<training.count) }
+        if !gather && training.count > 0 { gatherDirect(0..<training.count, of: wholeInputs, training.targets) }
         // Room for the epochs to come, up to a million (history's rows are a few dozen bytes):
         // growing by doubling copied the seed's history and touched its pages twice.
         if history.isEmpty { history = EpochHistory(layers: layerCount) }
@@ -383,7 +384,11 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                     (batchLoss, nonFiniteLayer, agreedStop) = (totals.loss, totals.nonFiniteLayer, totals.stop)
                     correct += totals.correct
                 } else if let direct {
-                    if gather { gatherDirect(order[start..<end]) }
+                    if gather {
+                        training.gatherInputs(order[start..<end], into: &batchInputs)
+                        training.targets.gatherRows(order[start..<end], into: &batchTargets)
+                        gatherDirect(0..<(end - start), of: batchInputs, batchTargets)
+                    }
                     let step = direct.gradient(count: end - start, countCorrect: measureAccuracy)
                     batchLoss = step.loss
                     correct += step.correct
