@@ -289,27 +289,26 @@ struct DirectStep<Scalar: TrainingScalar> {
                 (squares, magnitudes) = Scalar.squaresAndMagnitudes(UnsafeBufferPointer(start: g, count: n),
                                                                     addingTo: UnsafeMutableBufferPointer(start: sums, count: n))
             }
-            // w − w is 0 for a finite w and NaN otherwise: the finiteness check in the same pass.
             var check: Scalar = 0
-            if trainWeights {
-                for e in 0..<n {
-                    let updated = w[e] - rate * g[e]
-                    w[e] = updated
-                    check += updated - updated
-                }
-            } else {
-                for e in 0..<n { check += w[e] - w[e] }
-            }
-            if trainBias {
-                for k in 0..<units {
-                    let updated = bias[k] - rate * biasGradient[k]
-                    bias[k] = updated
-                    check += updated - updated
-                }
-            } else {
-                for k in 0..<units { check += bias[k] - bias[k] }
-            }
+            Self.step(w, g, count: n, rate: rate, trains: trainWeights, check: &check)
+            Self.step(bias, biasGradient, count: units, rate: rate, trains: trainBias, check: &check)
             return (squares, magnitudes, check == 0)
+        }
+
+        /// v −= η·g over `count` values when they train, adding v − v to `check` (0 for a finite
+        /// v, NaN otherwise: the finiteness check in the same pass).
+        @inline(__always)
+        static func step(_ v: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, count: Int, rate: Scalar, trains: Bool,
+                         check: inout Scalar) {
+            if trains {
+                for e in 0..<count {
+                    let updated = v[e] - rate * g[e]
+                    v[e] = updated
+                    check += updated - updated
+                }
+            } else {
+                for e in 0..<count { check += v[e] - v[e] }
+            }
         }
     }
 
