@@ -32,7 +32,11 @@ final class ShardedStep<Scalar: TrainingScalar> {
     private let layerCount: Int
 
     // The reduce's send and receive buffers: per destination (send) or per source (receive),
-    // 4 Doubles of figures, then the gradients of the destination's (receiver's) range.
+    // 4 Doubles of figures, then the gradients of the destination's (receiver's) range. The
+    // piece a process sends itself is its figures alone: its own gradients are read where they
+    // are when the pieces are summed (packing them, copying them to itself and reading them back
+    // moved three times this process's range through memory every step). The offsets are those
+    // of whole pieces, the same on every process.
     private static var figureBytes: Int { 4 * MemoryLayout<Double>.stride }
     private let sendCounts: [Int], sendOffsets: [Int]
     private let receiveCounts: [Int], receiveOffsets: [Int]
@@ -53,12 +57,14 @@ final class ShardedStep<Scalar: TrainingScalar> {
         layerCount = parameters.count / 2
         let stride = MemoryLayout<Scalar>.stride
         let own = ranges[group.rank].count
-        sendCounts = ranges.map { Self.figureBytes + $0.count * stride }
-        sendOffsets = Self.offsets(sendCounts)
-        receiveCounts = Array(repeating: Self.figureBytes + own * stride, count: size)
-        receiveOffsets = Self.offsets(receiveCounts)
-        send = .allocate(byteCount: sendOffsets[size - 1] + sendCounts[size - 1], alignment: 16)
-        receive = .allocate(byteCount: receiveOffsets[size - 1] + receiveCounts[size - 1], alignment: 16)
+        let pieces = ranges.map { Self.figureBytes + $0.count * stride }
+        sendOffsets = Self.offsets(pieces)
+        sendCounts = pieces.indices.map { $0 == group.rank ? Self.figureBytes : pieces[$0] }
+        let received = Array(repeating: Self.figureBytes + own * stride, count: size)
+        receiveOffsets = Self.offsets(received)
+        receiveCounts = received.indices.map { $0 == group.rank ? Self.figureBytes : received[$0] }
+        send = .allocate(byteCount: sendOffsets[size - 1] + pieces[size - 1], alignment: 16)
+        receive = .allocate(byteCount: receiveOffsets[size - 1] + received[size - 1], alignment: 16)
         let statistics = (2 * layerCount + 1) * MemoryLayout<Double>.stride
         weightCounts = ranges.map { statistics + $0.count * stride }
         weightOffsets = Self.offsets(weightCounts)
@@ -95,6 +101,7 @@ final class ShardedStep<Scalar: TrainingScalar> {
             figures[1] = Double(correct)
             figures[2] = stop ? 1 : 0
             figures[3] = Double(nonFiniteLayer ?? 0)
+            guard s != group.rank else { continue }
             let values = (piece + Self.figureBytes).assumingMemoryBound(to: Scalar.self)
             var offset = 0
             for (_, parameter, part) in ParameterParts(parameters, ranges[s]) where !part.isEmpty {
@@ -125,23 +132,30 @@ final class ShardedStep<Scalar: TrainingScalar> {
             if layer > 0 { totals.nonFiniteLayer = min(totals.nonFiniteLayer ?? layer, layer) }
         }
         var offset = 0
-        let size = group.size
+        let size = group.size, rank = group.rank
         for (_, parameter, part) in ParameterParts(parameters, ownRange) where !part.isEmpty {
             parameter.gradient.storage.withUnsafeMutableBufferPointer { g in
                 func source(_ r: Int) -> UnsafePointer<Scalar> {
                     UnsafePointer((receive.baseAddress! + receiveOffsets[r] + Self.figureBytes).assumingMemoryBound(to: Scalar.self))
                         + offset - part.lowerBound
                 }
+                // This process's own term, as it would have sent it: 0 without a share, else the
+                // share-weighted gradient.
+                @inline(__always) func own(_ i: Int) -> Scalar { share == 0 ? 0 : factor == 1 ? g[i] : g[i] * factor }
                 // In rank order, in one pass for two processes.
                 if size == 2 {
-                    let a = source(0), b = source(1)
-                    for i in part { g[i] = a[i] + b[i] }
+                    let other = source(1 - rank)
+                    if rank == 0 {
+                        for i in part { g[i] = own(i) + other[i] }
+                    } else {
+                        for i in part { g[i] = other[i] + own(i) }
+                    }
                 } else {
-                    let a = source(0)
-                    for i in part { g[i] = a[i] }
-                    for r in 1..<size {
-                        let b = source(r)
-                        for i in part { g[i] += b[i] }
+                    // ((t₀ + t₁) + t₂) + ..., this process's term read from its gradients.
+                    for i in part {
+                        var sum = rank == 0 ? own(i) : source(0)[i]
+                        for r in 1..<size { sum += r == rank ? own(i) : source(r)[i] }
+                        g[i] = sum
                     }
                 }
             }
