@@ -227,11 +227,9 @@ struct DirectStep<Scalar: TrainingScalar> {
         for l in stride(from: layerCount - 1, through: 0, by: -1) {
             let d = layers[l]
             let dNet = memory + d.netGradient
-            if l < layerCount - 1 {
-                let above = memory + layers[l + 1].inputGradient
-                for i in 0..<(count * d.units) { dNet[i] = above[i] }
-            }
-            derive(d, memory + d.net, memory + d.out, dNet, count * d.units)
+            // ∂E/∂out: the loss's, already in place for the top layer, else the layer above's ∂E/∂x.
+            let outGradient = l < layerCount - 1 ? UnsafePointer(memory + layers[l + 1].inputGradient) : UnsafePointer(dNet)
+            derive(d, memory + d.net, memory + d.out, outGradient, dNet, count * d.units)
             let input = l > 0 ? UnsafePointer(memory + layers[l - 1].out) : x
             directDispatch(d.inputs, d.units, Backward(
                 rows: count, input: input, netGradient: UnsafePointer(dNet), w: UnsafePointer(memory + d.weights),
@@ -402,16 +400,16 @@ struct DirectStep<Scalar: TrainingScalar> {
         }
     }
 
-    /// ∂E/∂net = ∂E/∂out · f'(net) in place over `n` elements.
+    /// ∂E/∂net = ∂E/∂out · f'(net) over `n` elements (`outGradient` may be `gradient` itself).
     @inline(__always)
     private func derive(_ d: Layer, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
-                        _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
+                        _ outGradient: UnsafePointer<Scalar>, _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
         switch d.kind {
-        case .sigmoid: Self.derive(Sigmoid(), net, out, gradient, n)
-        case .tanh: Self.derive(Tanh(), net, out, gradient, n)
-        case .relu: Self.derive(ReLU(), net, out, gradient, n)
-        case .linear: Self.derive(Linear(), net, out, gradient, n)
-        case .other: Self.derive(others[d.other], net, out, gradient, n)
+        case .sigmoid: Self.derive(Sigmoid(), net, out, outGradient, gradient, n)
+        case .tanh: Self.derive(Tanh(), net, out, outGradient, gradient, n)
+        case .relu: Self.derive(ReLU(), net, out, outGradient, gradient, n)
+        case .linear: Self.derive(Linear(), net, out, outGradient, gradient, n)
+        case .other: Self.derive(others[d.other], net, out, outGradient, gradient, n)
         }
     }
 
@@ -423,8 +421,9 @@ struct DirectStep<Scalar: TrainingScalar> {
 
     @inline(__always)
     private static func derive<A: ElementwiseActivation>(_ f: A, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
-                                                         _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
-        for i in 0..<n { gradient[i] = gradient[i] * f.derivative(x: net[i], y: out[i]) }
+                                                         _ outGradient: UnsafePointer<Scalar>, _ gradient: UnsafeMutablePointer<Scalar>,
+                                                         _ n: Int) {
+        for i in 0..<n { gradient[i] = outGradient[i] * f.derivative(x: net[i], y: out[i]) }
     }
 
     private static func apply(_ f: any ElementwiseActivation, _ net: UnsafeMutablePointer<Scalar>,
@@ -433,8 +432,8 @@ struct DirectStep<Scalar: TrainingScalar> {
     }
 
     private static func derive(_ f: any ElementwiseActivation, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
-                               _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
-        for i in 0..<n { gradient[i] = gradient[i] * f.derivative(x: net[i], y: out[i]) }
+                               _ outGradient: UnsafePointer<Scalar>, _ gradient: UnsafeMutablePointer<Scalar>, _ n: Int) {
+        for i in 0..<n { gradient[i] = outGradient[i] * f.derivative(x: net[i], y: out[i]) }
     }
 }
 

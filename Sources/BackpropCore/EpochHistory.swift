@@ -42,7 +42,8 @@ public struct EpochRecord: Sendable, Equatable, Codable {
 public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable, ExpressibleByArrayLiteral {
     /// ∂E/∂W figures per record (the network's layer count); fixed by the first record.
     public private(set) var layerCount: Int
-    /// `width` numbers per record: epoch, loss, learning rate, norms, mean magnitudes.
+    /// `width` numbers per record: epoch, loss, learning rate, norms, mean magnitudes; the
+    /// first `count` rows are records, any after them room for the next ones (zeros).
     private var rows: [Double] = []
     private var width: Int { 3 + 2 * layerCount }
     /// validationLoss, trainAccuracy, validationAccuracy, regularization: each empty until a
@@ -131,9 +132,18 @@ public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable
         let layers = layerCount
         precondition(gradientNorms.count == layers && gradientMeanAbs.count == layers,
                      "an epoch record has \(gradientNorms.count) layers' gradient figures, the history \(layers)")
-        // The row is built on the stack and appended at once: one uniqueness check and one
-        // capacity check for the array, not one for each number.
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 + 2 * layers) { row in
+        // The row is written in place, into room made ahead (up to 4096 rows at a time, within
+        // the capacity reserved): one uniqueness check for the array and no copy. Appending it
+        // from a buffer on the stack stalled the copy, whose wide loads cannot be served from
+        // the buffer's narrow stores still in flight.
+        let width = 3 + 2 * layers, start = present.count * width
+        if start + width > rows.count {
+            let room = rows.capacity - rows.count
+            rows.append(contentsOf: repeatElement(0, count: room >= width ? Swift.min(room, 4096 * width) - Swift.min(room, 4096 * width) % width
+                                                                    : 4096 * width))
+        }
+        rows.withUnsafeMutableBufferPointer { all in
+            let row = all.baseAddress! + start
             row[0] = Double(epoch)
             row[1] = loss
             row[2] = learningRate
@@ -141,7 +151,6 @@ public struct EpochHistory: RandomAccessCollection, Sendable, Equatable, Codable
                 row[3 + l] = gradientNorms[l] / divisor
                 row[3 + layers + l] = gradientMeanAbs[l] / divisor
             }
-            rows.append(contentsOf: row)
         }
         let count = present.count + 1
         var bits: UInt8 = 0
