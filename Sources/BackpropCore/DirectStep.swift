@@ -191,9 +191,18 @@ struct DirectStep<Scalar: TrainingScalar> {
         for l in 0..<layerCount {
             let d = layers[l]
             let net = memory + d.net, out = memory + d.out
-            directDispatch(d.inputs, d.units, Forward(rows: count, x: below, w: UnsafePointer(memory + d.weights),
-                                                     bias: UnsafePointer(memory + d.bias), net: net))
-            activate(d, net, out, count &* d.units)
+            let w = UnsafePointer(memory + d.weights), bias = UnsafePointer(memory + d.bias)
+            // The activation applied in the product's pass (the sigmoid of the seed's layers),
+            // or after it for one called through its protocol.
+            switch d.kind {
+            case .sigmoid: directDispatch(d.inputs, d.units, Forward(f: Sigmoid(), rows: count, x: below, w: w, bias: bias, net: net, out: out))
+            case .tanh: directDispatch(d.inputs, d.units, Forward(f: Tanh(), rows: count, x: below, w: w, bias: bias, net: net, out: out))
+            case .relu: directDispatch(d.inputs, d.units, Forward(f: ReLU(), rows: count, x: below, w: w, bias: bias, net: net, out: out))
+            case .linear: directDispatch(d.inputs, d.units, Forward(f: Linear(), rows: count, x: below, w: w, bias: bias, net: net, out: out))
+            case .other:
+                directDispatch(d.inputs, d.units, Forward(f: Linear(), rows: count, x: below, w: w, bias: bias, net: net, out: out))
+                Self.apply(others[d.other], net, out, count &* d.units)
+            }
             below = UnsafePointer(out)
         }
         // The loss and ∂E/∂out (the squared-error losses' shared arithmetic), into the top
@@ -269,7 +278,7 @@ struct DirectStep<Scalar: TrainingScalar> {
         let biasGradient: UnsafePointer<Scalar>, bias: UnsafeMutablePointer<Scalar>
         let trainWeights: Bool, trainBias: Bool
 
-        @inline(__always)
+        @inline(never)
         func run<I: DirectExtent, U: DirectExtent>(_ i: I, _ u: U) -> (Scalar, Scalar, Bool) {
             let n = i.count &* u.count, units = u.count
             let g = gradient, w = weights
@@ -325,21 +334,25 @@ struct DirectStep<Scalar: TrainingScalar> {
     }
 
     /// net = x·W + b: (batch, in) x (in, units) -> (batch, units), each sum from 0 in order of
-    /// the inner index (`BLAS.direct`'s), then + b (the layer path's bias pass).
-    struct Forward: DirectKernel {
+    /// the inner index (`BLAS.direct`'s), then + b and out = f(net) (the layer path's bias and
+    /// activation pass).
+    struct Forward<F: ElementwiseActivation>: DirectKernel {
+        let f: F
         let rows: Int
         let x: UnsafePointer<Scalar>, w: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>
-        let net: UnsafeMutablePointer<Scalar>
+        let net: UnsafeMutablePointer<Scalar>, out: UnsafeMutablePointer<Scalar>
 
-        @inline(__always)
+        @inline(never)
         func run<I: DirectExtent, U: DirectExtent>(_ i: I, _ u: U) {
             let inputs = i.count, units = u.count
             for r in 0..<rows {
-                let xr = x + r &* inputs, n = net + r &* units
+                let xr = x + r &* inputs, n = net + r &* units, o = out + r &* units
                 for k in 0..<units {
                     var sum: Scalar = 0
                     for p in 0..<inputs { sum += xr[p] * w[p &* units &+ k] }
-                    n[k] = sum + bias[k]
+                    let v = sum + bias[k]
+                    n[k] = v
+                    o[k] = f.value(v)
                 }
             }
         }
@@ -356,7 +369,7 @@ struct DirectStep<Scalar: TrainingScalar> {
         let biasGradient: UnsafeMutablePointer<Scalar>?
         let inputGradient: UnsafeMutablePointer<Scalar>?
 
-        @inline(__always)
+        @inline(never)
         func run<I: DirectExtent, U: DirectExtent>(_ i: I, _ u: U) {
             let inputs = i.count, units = u.count
             let dW = weightGradient
@@ -388,18 +401,6 @@ struct DirectStep<Scalar: TrainingScalar> {
         }
     }
 
-    /// out = f(net) over `n` elements.
-    @inline(__always)
-    private func activate(_ d: Layer, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>, _ n: Int) {
-        switch d.kind {
-        case .sigmoid: Self.apply(Sigmoid(), net, out, n)
-        case .tanh: Self.apply(Tanh(), net, out, n)
-        case .relu: Self.apply(ReLU(), net, out, n)
-        case .linear: Self.apply(Linear(), net, out, n)
-        case .other: Self.apply(others[d.other], net, out, n)
-        }
-    }
-
     /// ∂E/∂net = ∂E/∂out · f'(net) over `n` elements (`outGradient` may be `gradient` itself).
     @inline(__always)
     private func derive(_ d: Layer, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
@@ -413,11 +414,6 @@ struct DirectStep<Scalar: TrainingScalar> {
         }
     }
 
-    @inline(__always)
-    private static func apply<A: ElementwiseActivation>(_ f: A, _ net: UnsafeMutablePointer<Scalar>,
-                                                        _ out: UnsafeMutablePointer<Scalar>, _ n: Int) {
-        for i in 0..<n { out[i] = f.value(net[i]) }
-    }
 
     @inline(__always)
     private static func derive<A: ElementwiseActivation>(_ f: A, _ net: UnsafeMutablePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
