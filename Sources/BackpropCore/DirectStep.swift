@@ -158,9 +158,19 @@ struct DirectStep<Scalar: TrainingScalar> {
     func beginEpoch() {
         for l in 0..<layerCount {
             let d = layers[l]
-            (memory + d.sums + current.pointee * d.inputs * d.units).update(repeating: 0, count: d.inputs * d.units)
+            directDispatch(d.inputs, d.units, Zero(values: memory + d.sums + current.pointee * d.inputs * d.units))
             norms[l] = 0
             meanAbs[l] = 0
+        }
+    }
+
+    /// in × units zeros (a few stores for the widths compiled in, not a call to memset).
+    struct Zero: DirectKernel {
+        let values: UnsafeMutablePointer<Scalar>
+
+        @inline(__always)
+        func run<I: DirectExtent, U: DirectExtent>(_ i: I, _ u: U) {
+            for e in 0..<(i.count &* u.count) { values[e] = 0 }
         }
     }
 

@@ -348,6 +348,10 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         let loopStart = clock.now
         let exchangeStart = self.group?.exchangeNanoseconds ?? 0
 
+        if let direct, !gather, validation == nil, options.earlyStopping == nil, onEpoch == nil, onState == nil {
+            directEpochs(direct, count: training.count, explosionLimit: explosionLimit, shouldStop: shouldStop,
+                         status: &status, failure: &failure, divergence: &divergence, samplesProcessed: &samplesProcessed)
+        }
         while nextEpoch <= options.epochs && status == .completed {
             let epoch = nextEpoch
             if gather {
@@ -417,13 +421,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                     // layer when every layer is finite and the loss itself overflowed.
                     let layer = parallel ? nonFiniteLayer
                         : direct.map { $0.firstNonFiniteActivation(count: end - start) } ?? Self.firstNonFiniteActivation(network)
-                    if let layer {
-                        divergence = (epoch, layer)
-                        failure = "the loss became \(batchLoss) in epoch \(epoch): the outputs of layer \(layer) are no longer finite"
-                    } else {
-                        divergence = (epoch, network.layers.count)
-                        failure = "the loss became \(batchLoss) in epoch \(epoch): the outputs of layer \(network.layers.count) are too large for the loss"
-                    }
+                    (divergence, failure) = nonFiniteLoss(batchLoss, epoch: epoch, layer: layer)
                     finishedEpoch = false
                     break
                 }
@@ -449,8 +447,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
                 }
                 if let bad {
                     status = .diverged
-                    divergence = (epoch, bad)
-                    failure = "a weight or bias of layer \(bad) became NaN or infinite in epoch \(epoch)"
+                    (divergence, failure) = Self.nonFiniteParameter(layer: bad, epoch: epoch)
                     finishedEpoch = false
                     break
                 }
@@ -551,6 +548,80 @@ public final class TrainerOf<Scalar: TrainingScalar> {
             outcome.finalValidationAccuracy = measured.accuracy
         }
         return outcome
+    }
+
+    /// The epoch loop of `train` for a small network on one full batch that nothing watches
+    /// epoch by epoch (no validation part, early stopping, progress or state callback): the same
+    /// steps, records and checks, in the same order, without the branches for what is absent,
+    /// and with the history and progress in locals (a class's stored property is checked for
+    /// exclusive access at every write). For the seed's network every step is an epoch, and the
+    /// general loop's bookkeeping was a fifth of it. `DirectStepTests` compares both loops'
+    /// results bit for bit.
+    private func directEpochs(_ direct: DirectStep<Scalar>, count: Int, explosionLimit: Double, shouldStop: () -> Bool,
+                              status: inout TrainingStatus, failure: inout String?, divergence: inout (epoch: Int, layer: Int?)?,
+                              samplesProcessed: inout Int) {
+        guard nextEpoch <= options.epochs && status == .completed else { return }
+        let layerCount = network.layers.count, measureAccuracy = options.measureAccuracy
+        let norms = UnsafeBufferPointer(start: direct.norms, count: layerCount)
+        let meanAbs = UnsafeBufferPointer(start: direct.meanAbs, count: layerCount)
+        var history = self.history, next = nextEpoch, previous = self.previous
+        self.history = EpochHistory()
+        defer { (self.history, nextEpoch, self.previous) = (history, next, previous) }
+        lastBatches = 1
+        while next <= options.epochs && status == .completed {
+            let epoch = next
+            let rate = schedule.rate(epoch: epoch, previous: previous)
+            direct.beginEpoch()
+            let step = direct.gradient(count: count, countCorrect: measureAccuracy)
+            var finished = true
+            if !step.loss.isFinite {
+                status = .diverged
+                (divergence, failure) = nonFiniteLoss(step.loss, epoch: epoch, layer: direct.firstNonFiniteActivation(count: count))
+                finished = false
+            } else if let bad = direct.update(learningRate: rate) {
+                status = .diverged
+                (divergence, failure) = Self.nonFiniteParameter(layer: bad, epoch: epoch)
+                finished = false
+            }
+            samplesProcessed += count
+            // The general loop's sum over one batch and its mean: (0 + loss) / 1.
+            var lossSum = 0.0
+            lossSum += step.loss
+            let epochLoss = lossSum / 1
+            direct.endEpoch()
+            if epoch == 1 {
+                direct.store(network, lastSums: &lastGradientSums)
+                firstGradients = lastGradients
+            }
+            let trainAccuracy = status != .diverged && measureAccuracy ? (count > 0 ? Double(step.correct) / Double(count) : .nan) : nil
+            history.append(epoch: epoch, loss: epochLoss, learningRate: rate, gradientNorms: norms, gradientMeanAbs: meanAbs,
+                           divisor: 1, trainAccuracy: trainAccuracy)
+            if finished, epochLoss > explosionLimit, let baseline {
+                direct.store(network, lastSums: &lastGradientSums)
+                if let exploded = baseline.explosion(epoch: epoch, loss: epochLoss, network: network) {
+                    (status, failure, divergence) = (.diverged, exploded.failure, (epoch, exploded.layer))
+                }
+            }
+            previous = EpochSummary(epoch: epoch, loss: epochLoss, validationLoss: nil)
+            next = epoch + 1
+            if status == .completed && shouldStop() { status = .interrupted }
+        }
+    }
+
+    /// What `diverged` says of a batch loss that is not finite: the first layer whose net input or
+    /// output is not finite (`layer`), or the output layer when every layer is finite and the loss
+    /// itself overflowed.
+    private func nonFiniteLoss(_ loss: Double, epoch: Int, layer: Int?) -> (divergence: (epoch: Int, layer: Int?), failure: String) {
+        if let layer {
+            return ((epoch, layer), "the loss became \(loss) in epoch \(epoch): the outputs of layer \(layer) are no longer finite")
+        }
+        let top = network.layers.count
+        return ((epoch, top), "the loss became \(loss) in epoch \(epoch): the outputs of layer \(top) are too large for the loss")
+    }
+
+    /// What `diverged` says when an update left a weight or bias of `layer` not finite.
+    private static func nonFiniteParameter(layer: Int, epoch: Int) -> (divergence: (epoch: Int, layer: Int?), failure: String) {
+        ((epoch, layer), "a weight or bias of layer \(layer) became NaN or infinite in epoch \(epoch)")
     }
 
     /// A data-parallel step's forward and backward pass over this process's share of the

@@ -2,6 +2,12 @@ import BackpropCore
 import Foundation
 @preconcurrency import Glibc
 import PipelineSpec
+import Synchronization
+
+/// A flag set once and polled often (see `Engine.run`).
+final class Flag: Sendable {
+    let raised = Atomic<Bool>(false)
+}
 
 /// What the command line asks for.
 public struct RunRequest: Sendable {
@@ -181,13 +187,17 @@ public enum Engine {
                                                      options: options, generator: prepared.generator, group: group)
             let periodicPath = Checkpoint.periodicPath(for: target)
             var periodicFailure: PipelineError?
+            // Polled after every batch: an atomic flag beside the error, since every read of a
+            // variable an escaping closure captures is checked for exclusive access (for the
+            // seed's network, whose every step is an epoch, a tenth of the loop's bookkeeping).
+            let failed = Flag()
             let every = training.checkpointEvery
 
             let outcome: TrainingOutcome
             do {
                 outcome = try trainer.train(
                     prepared.data.training, validation: prepared.data.validation, resumingFrom: checkpoint?.state,
-                    shouldStop: { periodicFailure != nil || shouldStop() }, onEpoch: onEpoch,
+                    shouldStop: { failed.raised.load(ordering: .relaxed) || shouldStop() }, onEpoch: onEpoch,
                     onState: every.flatMap { every in writes ? { state in
                         if (state.nextEpoch - 1) % every == 0, periodicFailure == nil {
                             do {
@@ -195,6 +205,7 @@ public enum Engine {
                             } catch {
                                 periodicFailure = error as? PipelineError
                                     ?? PipelineError.output("cannot write the checkpoint: \(error)", path: periodicPath)
+                                failed.raised.store(true, ordering: .relaxed)
                             }
                         }
                     } : nil })

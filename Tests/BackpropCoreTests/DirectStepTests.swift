@@ -41,7 +41,7 @@ final class DirectStepTests: XCTestCase {
     static func both<Scalar: TrainingScalar>(
         _ make: () -> NetworkOf<Scalar>, data: DatasetOf<Scalar>, validation: DatasetOf<Scalar>? = nil,
         loss: any Loss = HalfSquaredError(), schedule: () -> any LearningRateSchedule = { ConstantRate(0.5) },
-        options: TrainingOptions, stopAfterPolls: Int? = nil, resumeFrom: TrainingState? = nil
+        options: TrainingOptions, stopAfterPolls: Int? = nil, resumeFrom: TrainingState? = nil, watchStates: Bool = true
     ) throws -> (direct: Run<Scalar>, layers: Run<Scalar>) {
         func run(direct: Bool) throws -> Run<Scalar> {
             let trainer = TrainerOf(network: make(), loss: loss, optimizer: SGD(), schedule: schedule(), options: options,
@@ -49,10 +49,12 @@ final class DirectStepTests: XCTestCase {
             trainer.allowsDirectStep = direct
             var polls = 0
             var states: [TrainingState] = []
+            // Without a state callback (and validation, early stopping) a full batch trains through
+            // `directEpochs`, the lean epoch loop.
             let outcome = try trainer.train(data, validation: validation, resumingFrom: resumeFrom, shouldStop: {
                 polls += 1
                 return polls == stopAfterPolls
-            }, onState: { states.append($0) })
+            }, onState: watchStates ? { states.append($0) } : nil)
             return Run(outcome: outcome, parameters: trainer.network.parameters.map(\.value.storage), states: states,
                        resumable: trainer.resumableState, trainer: trainer)
         }
@@ -104,6 +106,25 @@ final class DirectStepTests: XCTestCase {
         XCTAssertNotNil(DirectStep(network: seed(), loss: HalfSquaredError(), optimizer: SGD(), options: options, batchSize: 1))
         let (direct, layers) = try Self.both(seed, data: data, options: options)
         Self.assertIdentical(direct, layers)
+        // The lean epoch loop (no state callback), and one stopped after 120 epochs and resumed.
+        let (lean, reference) = try Self.both(seed, data: data, options: options, watchStates: false)
+        Self.assertIdentical(lean, reference)
+        XCTAssertEqual(lean.outcome.history.count, 300)
+        // The two epoch loops of the direct step agree too.
+        XCTAssertEqual(lean.outcome.history, direct.outcome.history)
+        XCTAssertEqual(lean.parameters, direct.parameters)
+        XCTAssertEqual(lean.outcome.lastEpochGradients, direct.outcome.lastEpochGradients)
+        let (stopped, stoppedReference) = try Self.both(seed, data: data, options: options, stopAfterPolls: 120, watchStates: false)
+        Self.assertIdentical(stopped, stoppedReference)
+        XCTAssertEqual(stopped.outcome.status, .interrupted)
+        XCTAssertEqual(stopped.resumable.nextEpoch, 121)
+        let (resumed, resumedReference) = try Self.both(seed, data: data, options: options, resumeFrom: stopped.resumable,
+                                                        watchStates: false)
+        Self.assertIdentical(resumed, resumedReference)
+        // Resumed, the run ends exactly where the uninterrupted one did.
+        XCTAssertEqual(resumed.outcome.history, lean.outcome.history)
+        XCTAssertEqual(resumed.parameters, lean.parameters)
+        XCTAssertEqual(resumed.outcome.finalLoss, lean.outcome.finalLoss)
         // The worked example's first step, as the seed derives it: E = 0.298371108760003.
         XCTAssertEqual(direct.outcome.history[0].loss, 0.29837110876000272, accuracy: 1e-15)
         XCTAssertLessThan(direct.outcome.finalLoss, direct.outcome.history[0].loss / 10)
@@ -151,11 +172,14 @@ final class DirectStepTests: XCTestCase {
     func testBothWaysOfDivergingAgree() throws {
         for (rate, linear) in [(40.0, true), (1e200, false)] {
             let make: () -> Network = { Self.network([2, 3, 2], linear ? [Linear()] : [Tanh(), Linear()], seed: 5) }
-            let (direct, layers) = try Self.both(make, data: Self.data(samples: 6, inputs: 2, outputs: 2, seed: 5),
-                                                 schedule: { ConstantRate(rate) }, options: TrainingOptions(epochs: 200))
-            Self.assertIdentical(direct, layers)
-            XCTAssertEqual(direct.outcome.status, .diverged, "rate \(rate)")
-            XCTAssertNotNil(direct.outcome.divergedLayer)
+            for watchStates in [true, false] {
+                let (direct, layers) = try Self.both(make, data: Self.data(samples: 6, inputs: 2, outputs: 2, seed: 5),
+                                                     schedule: { ConstantRate(rate) }, options: TrainingOptions(epochs: 200, measureAccuracy: true),
+                                                     watchStates: watchStates)
+                Self.assertIdentical(direct, layers)
+                XCTAssertEqual(direct.outcome.status, .diverged, "rate \(rate)")
+                XCTAssertNotNil(direct.outcome.divergedLayer)
+            }
         }
     }
 
