@@ -261,19 +261,21 @@ struct DirectStep<Scalar: TrainingScalar> {
     /// After `gradient`: each layer's ‖∂E/∂W‖₂ and mean |∂E/∂W| into the epoch's statistics and
     /// ∂E/∂W into its sums, then w −= η·g on every trainable parameter; returns the 1-based layer
     /// of the first weight or bias that is no longer finite, if any.
-    func update(learningRate: Double) -> Int? {
+    /// `first`: the epoch's first batch, whose statistics and sums start from 0 here, in place of
+    /// `beginEpoch` (the same numbers: 0 + x, as after zeroing).
+    func update(learningRate: Double, first: Bool = false) -> Int? {
         let rate = Scalar(learningRate)
         var bad: Int?
         for l in 0..<layerCount {
             let d = layers[l]
             let n = d.inputs * d.units
             let update = Update(rate: rate, gradient: UnsafePointer(memory + d.weightGradient),
-                                sums: memory + d.sums + current.pointee * n, weights: memory + d.weights,
+                                sums: memory + d.sums + current.pointee * n, first: first, weights: memory + d.weights,
                                 biasGradient: UnsafePointer(memory + d.biasGradient), bias: memory + d.bias,
                                 trainWeights: d.trainWeights, trainBias: d.trainBias)
             let (squares, magnitudes, finite) = directDispatch(d.inputs, d.units, update)
-            norms[l] += Double(squares.squareRoot())
-            meanAbs[l] += Double(magnitudes / Scalar(max(n, 1)))
+            norms[l] = (first ? 0 : norms[l]) + Double(squares.squareRoot())
+            meanAbs[l] = (first ? 0 : meanAbs[l]) + Double(magnitudes / Scalar(max(n, 1)))
             if !finite && bad == nil { bad = l + 1 }
         }
         return bad
@@ -284,7 +286,8 @@ struct DirectStep<Scalar: TrainingScalar> {
     /// and bias is finite afterwards.
     struct Update: DirectKernel {
         let rate: Scalar
-        let gradient: UnsafePointer<Scalar>, sums: UnsafeMutablePointer<Scalar>, weights: UnsafeMutablePointer<Scalar>
+        let gradient: UnsafePointer<Scalar>, sums: UnsafeMutablePointer<Scalar>, first: Bool
+        let weights: UnsafeMutablePointer<Scalar>
         let biasGradient: UnsafePointer<Scalar>, bias: UnsafeMutablePointer<Scalar>
         let trainWeights: Bool, trainBias: Bool
 
@@ -300,9 +303,10 @@ struct DirectStep<Scalar: TrainingScalar> {
                     let v = g[e]
                     squares += v * v
                     magnitudes += v.magnitude
-                    sums[e] += v
+                    sums[e] = (first ? 0 : sums[e]) + v
                 }
             } else {
+                if first { sums.update(repeating: 0, count: n) }
                 (squares, magnitudes) = Scalar.squaresAndMagnitudes(UnsafeBufferPointer(start: g, count: n),
                                                                     addingTo: UnsafeMutableBufferPointer(start: sums, count: n))
             }

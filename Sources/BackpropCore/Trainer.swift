@@ -571,14 +571,16 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         while next <= options.epochs && status == .completed {
             let epoch = next
             let rate = schedule.rate(epoch: epoch, previous: previous)
-            direct.beginEpoch()
+            // The epoch's one update starts its statistics and sums from 0 (`first`), so
+            // `beginEpoch` is needed only when no update comes.
             let step = direct.gradient(count: count, countCorrect: measureAccuracy)
             var finished = true
             if !step.loss.isFinite {
+                direct.beginEpoch()
                 status = .diverged
                 (divergence, failure) = nonFiniteLoss(step.loss, epoch: epoch, layer: direct.firstNonFiniteActivation(count: count))
                 finished = false
-            } else if let bad = direct.update(learningRate: rate) {
+            } else if let bad = direct.update(learningRate: rate, first: true) {
                 status = .diverged
                 (divergence, failure) = Self.nonFiniteParameter(layer: bad, epoch: epoch)
                 finished = false
