@@ -348,7 +348,7 @@ public final class TrainerOf<Scalar: TrainingScalar> {
         let loopStart = clock.now
         let exchangeStart = self.group?.exchangeNanoseconds ?? 0
 
-        if let direct, !gather, validation == nil, options.earlyStopping == nil, onEpoch == nil, onState == nil {
+        if let direct, !gather, training.count > 0, validation == nil, options.earlyStopping == nil, onEpoch == nil, onState == nil {
             directEpochs(direct, count: training.count, explosionLimit: explosionLimit, shouldStop: shouldStop,
                          status: &status, failure: &failure, divergence: &divergence, samplesProcessed: &samplesProcessed)
         }
