@@ -98,7 +98,8 @@ public enum Engine {
             inputBytes = estimating.inputBytes
         }
         try MemoryEstimate.estimate(network, samples: shape.samples, features: shape.features, targets: shape.targets,
-                                    batchSize: definition.training.batchSize, inputBytes: inputBytes)
+                                    batchSize: definition.training.batchSize, inputBytes: inputBytes,
+                                    epochs: definition.training.epochs)
             .check(limit: maximumMemory, definition: definition)
         // training.validation is held out by the data stage, before it normalises, so the
         // statistics see the training part only.
@@ -112,7 +113,7 @@ public enum Engine {
         if case .bytes = data.training.inputStorage { storedBytes = 1 } else { storedBytes = 8 }
         try MemoryEstimate.estimate(network, samples: samples, features: data.training.featureCount,
                                     targets: data.training.targetCount, batchSize: definition.training.batchSize,
-                                    inputBytes: storedBytes)
+                                    inputBytes: storedBytes, epochs: definition.training.epochs)
             .check(limit: maximumMemory, definition: definition)
         var generator = SeededGenerator(seed: definition.seed)
         let built = network.build(using: &generator, starts: starts)

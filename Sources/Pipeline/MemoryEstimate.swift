@@ -12,7 +12,10 @@ import PipelineSpec
 /// 2·in + 3·units numbers. Rows in flight are the batch, or an evaluation chunk when that is
 /// larger (4096 samples; 1024 for byte inputs, `DatasetOf.evaluationChunk`). The data costs
 /// (features + targets) numbers per sample, plus one gathered batch; inputs kept as bytes
-/// (IDX images, decoded a batch at a time) cost one byte per feature instead of eight.
+/// (IDX images, decoded a batch at a time) cost one byte per feature instead of eight. The
+/// history keeps a row per epoch: epoch, loss, rate, a norm and a mean |∂E/∂W| per layer, and
+/// room for the four optional columns (validation loss, accuracies, penalty), 7 + 2·layers
+/// numbers, so a spec asking for a billion epochs is refused before it fills the memory.
 public struct MemoryEstimate: Sendable, Equatable {
     /// The default `--max-memory`: 8 GiB.
     public static let defaultLimit = 8 << 30
@@ -22,14 +25,15 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var networkBytes: Int
     public var dataBytes: Int
     public var bufferBytes: Int
+    public var historyBytes = 0
 
-    public var total: Int { Self.add(Self.add(networkBytes, dataBytes), bufferBytes) }
+    public var total: Int { Self.add(Self.add(Self.add(networkBytes, dataBytes), bufferBytes), historyBytes) }
 
     /// The estimate for `network` over `samples` rows of `features` inputs and `targets` outputs
     /// in batches of `batchSize` (nil = all samples), each input stored in `inputBytes` bytes
-    /// (8 for float64, 1 for byte inputs). Saturates instead of overflowing.
+    /// (8 for float64, 1 for byte inputs), trained for `epochs`. Saturates instead of overflowing.
     public static func estimate(_ network: NetworkDefinition, samples: Int, features: Int, targets: Int,
-                                batchSize: Int?, inputBytes: Int = 8) -> MemoryEstimate {
+                                batchSize: Int?, inputBytes: Int = 8, epochs: Int = 0) -> MemoryEstimate {
         var parameters = 0
         var perRow = 0
         var fanIn = network.inputs
@@ -46,7 +50,8 @@ public struct MemoryEstimate: Sendable, Equatable {
             parameters: parameters,
             networkBytes: multiply(multiply(parameters, numbersPerParameter), 8),
             dataBytes: multiply(samples, add(multiply(features, inputBytes), multiply(targets, 8))),
-            bufferBytes: add(multiply(multiply(rowsInFlight, perRow), 8), multiply(multiply(batchRows, sampleWidth), 8)))
+            bufferBytes: add(multiply(multiply(rowsInFlight, perRow), 8), multiply(multiply(batchRows, sampleWidth), 8)),
+            historyBytes: multiply(multiply(max(epochs, 0), add(7, multiply(2, network.layers.count))), 8))
     }
 
     /// Throws when the estimate exceeds `limit`, pointing at the widest layer's `units` when the
@@ -54,13 +59,21 @@ public struct MemoryEstimate: Sendable, Equatable {
     func check(limit: Int, definition: PipelineDefinition) throws {
         guard total > limit else { return }
         var message: String
-        if dataBytes == 0 && bufferBytes == 0 {
-            message = "the network needs about \(Self.format(total)) of memory for \(parameters) parameters "
+        if dataBytes == 0 && bufferBytes == 0 && networkBytes > limit {
+            message = "the network needs about \(Self.format(networkBytes)) of memory for \(parameters) parameters "
                 + "(\(Self.numbersPerParameter) float64 numbers each), more than the \(Self.format(limit)) allowed"
         } else {
             message = "the run needs about \(Self.format(total)) of memory (network \(Self.format(networkBytes)) for "
-                + "\(parameters) parameters, data \(Self.format(dataBytes)), batch buffers \(Self.format(bufferBytes))), "
+                + "\(parameters) parameters, data \(Self.format(dataBytes)), batch buffers \(Self.format(bufferBytes))"
+                + (historyBytes > 0 ? ", history \(Self.format(historyBytes))" : "") + "), "
                 + "more than the \(Self.format(limit)) allowed"
+        }
+        if historyBytes > max(networkBytes, dataBytes, bufferBytes), let epochs = definition.root["training"]?["epochs"] {
+            message = "the run needs about \(Self.format(total)) of memory, \(Self.format(historyBytes)) of it for the history of "
+                + "\(definition.training.epochs) epochs (up to \(7 + 2 * definition.network.layers.count) numbers an epoch), "
+                + "more than the \(Self.format(limit)) allowed"
+            let hint = "train fewer epochs, or raise the limit: --max-memory \(Self.roundedUp(total))"
+            throw PipelineError(SpecError(message, at: epochs.location, hint: hint))
         }
         let hint = "shrink the network, the batch or the data, or raise the limit: --max-memory \(Self.roundedUp(total))"
         if networkBytes >= dataBytes && networkBytes >= bufferBytes,

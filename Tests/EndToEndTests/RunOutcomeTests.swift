@@ -308,8 +308,9 @@ final class RunOutcomeTests: XCTestCase {
     }
 
     func testMaxMemoryReadsSizesInPowersOf1024() throws {
-        // quick.yaml needs about 2 KiB: every readable size above that lets it run.
-        for size in ["512M", "4G", "1.5GiB", "3k", "100000", "2T"] {
+        // quick.yaml needs about 5 KiB (4.3 of them its 50 epochs of history): every readable
+        // size above that lets it run.
+        for size in ["512M", "4G", "1.5GiB", "6k", "100000", "2T"] {
             let result = try Binary.run(["quick.yaml", "--quiet", "--max-memory", size], in: folder)
             XCTAssertEqual(result.status, 0, "--max-memory \(size): \(result.stderr)")
         }
@@ -318,9 +319,16 @@ final class RunOutcomeTests: XCTestCase {
             XCTAssertEqual(result.status, 64, "--max-memory \(size)")
             XCTAssertTrue(result.stderr.hasPrefix("Error: The value '\(size)' is invalid for '--max-memory <SIZE>'"), result.stderr)
         }
-        let tight = try Binary.run(["quick.yaml", "--max-memory", "1K"], in: folder)
+        // One epoch: the network is the largest part, and the error points at its widest layer.
+        let tight = try Binary.run(["quick.yaml", "--max-memory", "1K", "--set", "training.epochs=1"], in: folder)
         XCTAssertEqual(tight.status, 64)
         XCTAssertTrue(tight.stderr.hasPrefix("quick.yaml:11:14: error: the run needs about 1."), tight.stderr)
         XCTAssertTrue(tight.stderr.hasSuffix("    hint: shrink the network, the batch or the data, or raise the limit: --max-memory 1M\n"), tight.stderr)
+        // 50 epochs: the history is, and the error points at `epochs`.
+        let long = try Binary.run(["quick.yaml", "--max-memory", "3K"], in: folder)
+        XCTAssertEqual(long.status, 64)
+        XCTAssertTrue(long.stderr.hasPrefix("quick.yaml:19:11: error: the run needs about 5.2 KiB of memory, 4.3 KiB of it for the history of 50 epochs"),
+                      long.stderr)
+        XCTAssertTrue(long.stderr.hasSuffix("    hint: train fewer epochs, or raise the limit: --max-memory 1M\n"), long.stderr)
     }
 }

@@ -172,6 +172,35 @@ final class TrainingPipelineTests: XCTestCase {
         XCTAssertEqual(result.report.outcome.history.map(\.learningRate), [0.1, 0.1, 0.05, 0.05, 0.025])
     }
 
+    /// A row of history an epoch is memory too: a billion epochs of the seed's network would
+    /// fill 82 GiB over the run, so they are refused before training, at `epochs`, with the
+    /// limit that would allow them (7 + 2·2 = 11 numbers an epoch, 8 bytes each).
+    func testABillionEpochsAreRefusedForTheirHistory() throws {
+        let text = """
+        data: {type: inline, inputs: [[0.05, 0.10]], targets: [[0.01, 0.99]]}
+        network: {inputs: 2, layers: [{units: 2}, {units: 2}]}
+        activation: sigmoid
+        loss: half_squared_error
+        learning_rate: 0.5
+        training:
+          epochs: EPOCHS
+          optimizer: sgd
+
+        """
+        let billion = try spec(text.replacingOccurrences(of: "EPOCHS", with: "1000000000"), "billion.yaml")
+        XCTAssertThrowsError(try Engine.prepare(try Engine.load(RunRequest(specPath: billion)))) { error in
+            let message = "\(error)".replacingOccurrences(of: self.temporary.path + "/", with: "")
+            XCTAssertEqual(message.split(separator: "\n").first.map(String.init),
+                           "billion.yaml:7:11: error: the run needs about 82.0 GiB of memory, 82.0 GiB of it for the history of "
+                           + "1000000000 epochs (up to 11 numbers an epoch), more than the 8.0 GiB allowed")
+            XCTAssertTrue(message.contains("hint: train fewer epochs, or raise the limit: --max-memory 82G"), message)
+        }
+        // Ten million fit (0.8 GiB), and the same billion with the limit the hint names.
+        let ten = try spec(text.replacingOccurrences(of: "EPOCHS", with: "10000000"), "ten.yaml")
+        XCTAssertNoThrow(try Engine.prepare(try Engine.load(RunRequest(specPath: ten))))
+        XCTAssertNoThrow(try Engine.prepare(try Engine.load(RunRequest(specPath: billion)), maximumMemory: 82 << 30))
+    }
+
     func testTrainingKeyErrorsPointAtTheValue() throws {
         let base = """
         data: {type: inline, inputs: [[1, 2]], targets: [[1]]}
