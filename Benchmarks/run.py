@@ -134,11 +134,17 @@ MACHINE_BLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 BP_CORETYPE = None
 
 
+def without_machine_blas():
+    """The environment without the machine's OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (a machine
+    here sets Haswell, AVX2 kernels, on an AVX-512 CPU, where numpy's own OpenBLAS and Debian's
+    pick their AVX-512 ones)."""
+    return {k: v for k, v in os.environ.items() if k not in MACHINE_BLAS}
+
+
 def bp_base_env():
-    """bp-pipeline's environment: the same as the peers' (the machine's OPENBLAS_CORETYPE and
-    OPENBLAS_L2_SIZE removed: a machine here sets Haswell, AVX2 kernels, on an AVX-512 CPU, where
-    numpy's own OpenBLAS picks its AVX-512 ones), unless --openblas-coretype names a kernel."""
-    env = {k: v for k, v in os.environ.items() if k not in MACHINE_BLAS}
+    """bp-pipeline's environment: the peers' (`without_machine_blas`), with the kernel
+    --openblas-coretype names, if any."""
+    env = without_machine_blas()
     if BP_CORETYPE:
         env["OPENBLAS_CORETYPE"] = BP_CORETYPE
     return env
@@ -148,7 +154,7 @@ def peer_env(threads):
     """The environment of a Python or C peer: every BLAS and OpenMP pool pinned to `threads`, and
     OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed (set on some machines for Debian's older
     OpenBLAS, they slow numpy's own)."""
-    env = {k: v for k, v in os.environ.items() if k not in MACHINE_BLAS}
+    env = without_machine_blas()
     env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     return env
 

@@ -51,7 +51,6 @@ struct DirectStep<Scalar: TrainingScalar> {
     /// Which of the two sums areas is this epoch's (0 or 1).
     private let current: UnsafeMutablePointer<Int>
     private let memory: UnsafeMutablePointer<Scalar>
-    private let count: Int
     /// Per layer: this epoch's Σ ‖∂E/∂W‖₂ and Σ mean |∂E/∂W| over its batches.
     let norms: UnsafeMutablePointer<Double>
     let meanAbs: UnsafeMutablePointer<Double>
@@ -105,9 +104,8 @@ struct DirectStep<Scalar: TrainingScalar> {
         current = .allocate(capacity: 1)
         current.initialize(to: 0)
         layerCount = descriptions.count
-        count = max(offset, 1)
-        memory = .allocate(capacity: count)
-        memory.initialize(repeating: 0, count: count)
+        memory = .allocate(capacity: max(offset, 1))
+        memory.initialize(repeating: 0, count: max(offset, 1))
         layers = .allocate(capacity: layerCount)
         layers.initialize(from: descriptions, count: layerCount)
         norms = .allocate(capacity: layerCount)
