@@ -51,6 +51,46 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// beta = 0 (C zeroed by us, then OpenBLAS with beta = 1) gives OpenBLAS's own beta = 0
+    /// result bit for bit, and nothing C held before (NaN, infinity) survives, in both
+    /// precisions; a C whose rows are longer than n (ldc > n) keeps the values past column n.
+    func testBetaZeroOverwritesWhatCHeldExactlyAsOpenBLASDoes() {
+        func check<S: TrainingScalar>(_: S.Type) {
+            var g = SeededGenerator(seed: 5)
+            let (m, n, k, ldc) = (37, 29, 41, 33)
+            XCTAssertGreaterThan(m * n * k, BLAS.directLimit)
+            let a = (0..<(m * k)).map { _ in S(g.uniform(-1, 1)) }
+            let b = (0..<(k * n)).map { _ in S(g.uniform(-1, 1)) }
+            var ours = [S](repeating: .nan, count: m * ldc)
+            for i in stride(from: 0, to: ours.count, by: 7) { ours[i] = .infinity }
+            var theirs = [S](repeating: 0, count: m * ldc)
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    ours.withUnsafeMutableBufferPointer { c in
+                        BLAS.gemm(m: m, n: n, k: k, alpha: 1, a.baseAddress, lda: k, transposeA: false,
+                                  b.baseAddress, ldb: n, transposeB: false, beta: 0, c.baseAddress, ldc: ldc)
+                    }
+                    theirs.withUnsafeMutableBufferPointer { c in
+                        S.blasGEMM(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1,
+                                   a.baseAddress!, lda: k, b.baseAddress!, ldb: n, beta: 0, c.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            for i in 0..<m {
+                for j in 0..<n {
+                    let mine: S = ours[i * ldc + j], library: S = theirs[i * ldc + j]
+                    XCTAssertTrue(mine == library && mine.sign == library.sign, "\(S.self) (\(i), \(j)): \(mine) vs \(library)")
+                }
+                for j in n..<ldc {
+                    let kept: S = ours[i * ldc + j]
+                    XCTAssertTrue(!kept.isFinite, "column \(j) past n was written")
+                }
+            }
+        }
+        check(Double.self)
+        check(Float.self)
+    }
+
     static func xor() -> Dataset {
         Dataset(inputs: Matrix([[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.2]]),
                 targets: Matrix([[0], [1], [1], [0], [1]]))
