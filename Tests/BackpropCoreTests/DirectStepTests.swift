@@ -252,6 +252,25 @@ final class EpochHistoryTests: XCTestCase {
         XCTAssertEqual(history.prefix(9).count, 4)
     }
 
+    /// The columns read straight from the rows equal the records' own fields, optional columns
+    /// that start after the first epoch included (NaN compared by its bits).
+    func testColumnsEqualTheRecordsFields() {
+        let history = EpochHistory(Self.records)
+        func same(_ a: [Double?], _ b: [Double?], _ name: String) {
+            XCTAssertEqual(a.map { $0?.bitPattern }, b.map { $0?.bitPattern }, name)
+        }
+        XCTAssertEqual(history.column(\.epoch), Self.records.map(\.epoch))
+        same(history.column(\.loss), Self.records.map(\.loss), "loss")
+        same(history.column(\.learningRate), Self.records.map(\.learningRate), "lr")
+        same(history.column(\.validationLoss), [nil, 0.375, nil, 0.5], "validationLoss")
+        same(history.column(\.trainAccuracy), [nil, 0.5, nil, nil], "trainAccuracy")
+        same(history.column(\.validationAccuracy), [nil, nil, nil, 1], "validationAccuracy")
+        same(history.column(\.regularization), [nil, nil, 0.125, nil], "regularization")
+        // A field without a stored column goes through the records (their gradients are empty there).
+        XCTAssertEqual(history.column(\.gradientNorms), [[], [], [], []])
+        XCTAssertEqual(EpochHistory().column(\.loss), [])
+    }
+
     /// Encoded as the array of records it stands for: checkpoints read either way.
     func testItEncodesAsAnArrayOfRecords() throws {
         let finite = EpochHistory([Self.records[0], Self.records[1], Self.records[3]])
