@@ -338,6 +338,20 @@ public final class Canvas {
         pixels.withUnsafeMutableBufferPointer { out in
             for y in 0..<height {
                 let row = UnsafeRawPointer(data + y * stride)
+                // A row of opaque pixels (nearly every row of a chart) as one loop without
+                // branches, which vectorises: native-endian ARGB to the bytes R, G, B, 255. The
+                // per-pixel loop below took 7 % of the seed pipeline's whole process.
+                var alpha: UInt32 = 0xFF00_0000
+                for x in 0..<width { alpha &= row.loadUnaligned(fromByteOffset: x * 4, as: UInt32.self) }
+                if alpha == 0xFF00_0000 {
+                    let target = UnsafeMutableRawPointer(out.baseAddress! + y * width * 4)
+                    for x in 0..<width {
+                        let v = row.loadUnaligned(fromByteOffset: x * 4, as: UInt32.self)
+                        let rgba = (v >> 16) & 0xFF | v & 0xFF00 | (v & 0xFF) << 16 | 0xFF00_0000
+                        target.storeBytes(of: rgba.littleEndian, toByteOffset: x * 4, as: UInt32.self)
+                    }
+                    continue
+                }
                 for x in 0..<width {
                     let v = row.loadUnaligned(fromByteOffset: x * 4, as: UInt32.self)
                     let i = (y * width + x) * 4
