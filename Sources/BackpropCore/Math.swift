@@ -50,7 +50,8 @@ extension Double: TrainingScalar {
     @inline(__always) public static func magnitudes(_ v: SIMD16<Double>) -> SIMD16<Double> {
         unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt64>.self) & SIMD16(repeating: ~(1 << 63)), to: SIMD16<Double>.self)
     }
-    @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    /// The core's own e^x (Exp.swift): inline, so loops over it vectorise, and the same bits on every CPU.
+    @inline(__always) public static func exp(_ x: Double) -> Double { coreExp(x) }
     @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
     @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
     @inline(__always) public static func expm1(_ x: Double) -> Double { Glibc.expm1(x) }
