@@ -35,7 +35,7 @@ func coreExp(_ x: Double) -> Double {
     let p1011 = 2.08767569878681e-09 + r * 1.6059043836821613e-10
     let q = ((p01 + r2 * p23) + r4 * (p45 + r2 * p67)) + r8 * (p89 + r2 * p1011)
     let er = 1 + (r + r2 * q)
-    // k = kf as an integer (−1077 ≤ k ≤ 1025), split as k₁ + k₂ with both halves normal
+    // k = kf as an integer (−1076 ≤ k ≤ 1024), split as k₁ + k₂ with both halves normal
     // exponents; from non-negative values, so the shifts are logical ones (vector-friendly).
     let k = t.bitPattern &- shifter.bitPattern
     let k1 = ((k &+ 1100) &>> 1) &- 550
