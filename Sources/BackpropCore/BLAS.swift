@@ -105,22 +105,19 @@ public enum BLAS {
             return
         }
         _ = configured
-        guard beta == 0 else {
-            Scalar.blasGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                            a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
-            return
-        }
-        // beta = 0 as C zeroed here and beta = 1: OpenBLAS's own pass for beta = 0 (its `beta`
-        // kernel) wrote zeros several times slower than memset, a twentieth of W1's epoch (perf),
-        // and with beta = 1 it skips that pass. The same numbers: its kernel adds alpha·AB to C
-        // either way, and C held +0 either way.
-        if ldc == n {
-            c.update(repeating: 0, count: m * n)
-        } else {
-            for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+        // beta = 0 as C cleared here and beta = 1: OpenBLAS's own clearing pass for beta = 0
+        // (its `beta` kernel) ran at about a third of memset's speed, 3–6 % of W1's and W3's
+        // epochs in perf, and with beta = 1 it skips that pass. The same numbers: its kernel
+        // adds alpha·AB to C either way, and C held +0 either way.
+        if beta == 0 {
+            if ldc == n {
+                c.update(repeating: 0, count: m * n)
+            } else {
+                for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            }
         }
         Scalar.blasGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                        a, lda: lda, b, ldb: ldb, beta: 1, c, ldc: ldc)
+                        a, lda: lda, b, ldb: ldb, beta: beta == 0 ? 1 : beta, c, ldc: ldc)
     }
 
     /// The product as dot products: c_ij = alpha · Σ_p op(A)_ip · op(B)_pj + beta · c_ij, the
