@@ -23,7 +23,8 @@ public struct RenderError: Error, Equatable, CustomStringConvertible {
 /// chunks (the simplified png_image API cannot); reading uses the simplified API, which reports
 /// errors by return value.
 public enum PNG {
-    /// Writes `image` as an 8-bit RGBA PNG with one text chunk per pair, in order.
+    /// Writes `image` as an 8-bit PNG, RGB when every pixel is opaque and RGBA otherwise, with one
+    /// text chunk per pair, in order.
     ///
     /// Keys must be 1-79 Latin-1 characters (PNG's rule). Values that are not Latin-1 go into
     /// an iTXt chunk (UTF-8), the rest into tEXt. No timestamp is written: identical images and

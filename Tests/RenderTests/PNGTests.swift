@@ -51,6 +51,28 @@ struct PNGTests {
         #expect(!Self.chunkTypes([UInt8](bytesA)).contains("tIME"))
     }
 
+    /// IHDR's colour type (byte 25 of the file: signature 8, length 4, type 4, width 4, height 4, depth 1).
+    @Test func anOpaqueImageIsWrittenAsRGBAndOneWithTransparencyAsRGBA() throws {
+        let opaque = try #require(RasterImage(width: 2, height: 2, pixels: [255, 0, 0, 255, 0, 255, 0, 255,
+                                                                           1, 2, 3, 255, 250, 251, 252, 255]))
+        let opaquePath = Self.temporaryPath("opaque.png"), transparentPath = Self.temporaryPath("transparent.png")
+        try PNG.write(opaque, to: opaquePath)
+        try PNG.write(Self.sample, to: transparentPath)
+        let opaqueBytes = try #require(FileManager.default.contents(atPath: opaquePath))
+        let transparentBytes = try #require(FileManager.default.contents(atPath: transparentPath))
+        #expect(opaqueBytes[25] == 2)        // RGB
+        #expect(transparentBytes[25] == 6)   // RGBA
+        #expect(opaqueBytes[24] == 8 && transparentBytes[24] == 8)
+        #expect(try PNG.read(path: opaquePath).pixels == opaque.pixels)
+        // A chart: opaque, so RGB, and every pixel comes back with alpha 255.
+        let chartPath = Self.temporaryPath("chart-rgb.png")
+        let chart = LossCurveChart(title: "rgb", trainLoss: (1...50).map { 1 / Double($0) }).render()
+        try PNG.write(chart, to: chartPath)
+        let chartBytes = try #require(FileManager.default.contents(atPath: chartPath))
+        #expect(chartBytes[25] == 2)
+        #expect(try PNG.read(path: chartPath).pixels == chart.pixels)
+    }
+
     @Test func unwritablePathThrowsWithTheOSMessage() {
         let path = "/nonexistent-render-dir/chart.png"
         #expect(throws: RenderError(path: path, message: "cannot open output file: No such file or directory")) {
