@@ -11,11 +11,19 @@ public struct HistoryOutput: OutputStage, StagePlugin {
     public init(_ arguments: PluginArguments) throws { file = try arguments.outputFile(Self.file) }
     static let file = Parameter("file", default: "history.csv", "file name in the output folder")
 
+    /// Reads the history only.
+    public var writesConcurrently: Bool { true }
+
     public func write(_ report: RunReport, to path: String) throws {
-        try writeText(Self.csv(report.outcome.history, layers: report.network.layers.count), to: path)
+        try writeBytes(Self.csvBytes(report.outcome.history, layers: report.network.layers.count), to: path)
     }
 
     static func csv(_ history: EpochHistory, layers: Int) -> String {
+        String(decoding: csvBytes(history, layers: layers), as: UTF8.self)
+    }
+
+    /// history.csv's UTF-8 bytes.
+    static func csvBytes(_ history: EpochHistory, layers: Int) -> [UInt8] {
         let hasValidationLoss = history.hasValidationLoss
         let hasTrainAccuracy = history.hasTrainAccuracy
         let hasValidationAccuracy = history.hasValidationAccuracy
@@ -28,22 +36,19 @@ public struct HistoryOutput: OutputStage, StagePlugin {
         header += (1...max(layers, 1)).map { "grad_norm_\($0)" }
         header += (1...max(layers, 1)).map { "grad_mean_abs_\($0)" }
         // Bytes appended to one buffer: the seed's 10,000 rows took 176 million instructions
-        // as joined Strings, most of them building and freeing the row arrays.
-        var out = [UInt8]()
-        out.reserveCapacity(64 + history.count * (12 + 24 * (2 * layers + 2)))
-        func append(_ text: String) {
-            var text = text
-            text.withUTF8 { out.append(contentsOf: $0) }
-        }
+        // as joined Strings, most of them building and freeing the row arrays, and 84 million
+        // with a String per number (`description`), half of them allocating and freeing it.
+        var out = CSVBytes()
+        out.bytes.reserveCapacity(64 + history.count * (12 + 24 * (2 * layers + 2)))
         func cell(_ x: Double?) {
-            out.append(UInt8(ascii: ","))
-            if let x { append(x.description) }
+            out.bytes.append(UInt8(ascii: ","))
+            if let x { out.append(x) }
         }
-        append(header.joined(separator: ","))
-        out.append(UInt8(ascii: "\n"))
+        out.write(header.joined(separator: ","))
+        out.bytes.append(UInt8(ascii: "\n"))
         for row in history.indices {
             let record = history.summary(row)
-            append(String(record.epoch))
+            out.append(record.epoch)
             cell(record.loss)
             cell(record.learningRate)
             if hasValidationLoss { cell(record.validationLoss) }
@@ -52,9 +57,48 @@ public struct HistoryOutput: OutputStage, StagePlugin {
             if hasRegularization { cell(record.regularization) }
             for x in history.gradientNorms(row) { cell(x) }
             for x in history.gradientMeanAbs(row) { cell(x) }
-            out.append(UInt8(ascii: "\n"))
+            out.bytes.append(UInt8(ascii: "\n"))
         }
-        return String(decoding: out, as: UTF8.self)
+        return out.bytes
+    }
+}
+
+/// A byte buffer numbers are written into as their `description` reads, without a String
+/// between: the standard library hands a finite Double's digits to `_writeASCII`.
+struct CSVBytes: TextOutputStream {
+    var bytes: [UInt8] = []
+
+    mutating func write(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
+    }
+
+    /// `x.description`'s characters. `write(to:)` spells a NaN as `debugDescription` does (with
+    /// its payload), so NaN and the infinities go through `description`.
+    mutating func append(_ x: Double) {
+        if x.isFinite { x.write(to: &self) } else { write(x.description) }
+    }
+
+    /// `n.description`'s characters.
+    mutating func append(_ n: Int) {
+        if n < 0 { bytes.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = n.magnitude
+        withUnsafeMutableBytes(of: &digits) { place in
+            repeat {
+                place[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0
+            bytes.append(contentsOf: place[(20 - count)...])
+        }
     }
 }
 
