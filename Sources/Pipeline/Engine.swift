@@ -9,6 +9,13 @@ final class Flag: Sendable {
     let raised = Atomic<Bool>(false)
 }
 
+/// What `Engine.write`'s threads share: the report, which outputs that write concurrently only
+/// read, and one error slot per output, each written by one thread.
+private struct SharedForWriting: @unchecked Sendable {
+    let report: RunReport
+    let errors: UnsafeMutableBufferPointer<(any Error)?>
+}
+
 /// What the command line asks for.
 public struct RunRequest: Sendable {
     public var specPath: String
@@ -227,12 +234,10 @@ public enum Engine {
             } else if every != nil && outcome.status != .diverged {
                 try staging.writeFile(Checkpoint.fileName, try Checkpoint(trainer.state, for: definition).encoded())
             }
-            for output in definition.outputs {
-                do {
-                    try output.write(report, to: staging.path + "/" + output.file)
-                } catch let error as PipelineError {
-                    throw error.replacingPathPrefix(staging.path, with: target)
-                }
+            do {
+                try write(definition.outputs, report, into: staging.path, threads: BLAS.threadCount)
+            } catch let error as PipelineError {
+                throw error.replacingPathPrefix(staging.path, with: target)
             }
             try staging.commit()
             // The run is in place (with its own checkpoint when it needs one).
@@ -242,5 +247,44 @@ public enum Engine {
             staging?.discard()
             throw error
         }
+    }
+
+    /// Writes every output into `folder`: first, in the spec's order, those that run the
+    /// network; then the rest (`writesConcurrently`: the charts and history.csv, most of a
+    /// small run's time) on up to `threads` threads at once, as `--threads` allows. Every output
+    /// is attempted; the error thrown is the first in the spec's order, as if they had been
+    /// written one after another.
+    static func write(_ outputs: [any OutputStage], _ report: RunReport, into folder: String, threads: Int) throws {
+        var errors = [(any Error)?](repeating: nil, count: outputs.count)
+        let concurrent = outputs.indices.filter { outputs[$0].writesConcurrently }
+        for i in outputs.indices where !outputs[i].writesConcurrently {
+            do { try outputs[i].write(report, to: folder + "/" + outputs[i].file) } catch { errors[i] = error }
+        }
+        let workers = min(max(threads, 1), concurrent.count)
+        if workers <= 1 {
+            for i in concurrent {
+                do { try outputs[i].write(report, to: folder + "/" + outputs[i].file) } catch { errors[i] = error }
+            }
+        } else {
+            // Each worker takes the next output not yet taken; each slot of `errors` is written by
+            // the one worker that wrote that output, and read after every worker has finished.
+            let next = Atomic<Int>(0)
+            errors.withUnsafeMutableBufferPointer { slots in
+                let shared = SharedForWriting(report: report, errors: slots)
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while true {
+                        let n = next.add(1, ordering: .relaxed).oldValue
+                        guard n < concurrent.count else { return }
+                        let i = concurrent[n]
+                        do {
+                            try outputs[i].write(shared.report, to: folder + "/" + outputs[i].file)
+                        } catch {
+                            shared.errors[i] = error
+                        }
+                    }
+                }
+            }
+        }
+        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
     }
 }

@@ -2,8 +2,9 @@ import ArgumentParser
 import BackpropCore
 @preconcurrency import Glibc
 
-/// `--threads N`: every thread a run uses, OpenBLAS's included (the rest of bp-pipeline is
-/// single-threaded). Without it: OPENBLAS_NUM_THREADS when that is set, else every online core.
+/// `--threads N`: every thread a run uses: OpenBLAS's, and the threads that write the charts
+/// and history.csv at once (`Engine.write`, which asks `BLAS.threadCount`). Without it:
+/// OPENBLAS_NUM_THREADS when that is set, else every online core.
 struct ThreadsOption: ParsableArguments {
     @Option(help: ArgumentHelp("Threads to use, BLAS included (default: every core, or OPENBLAS_NUM_THREADS when set).",
                                valueName: "N"),

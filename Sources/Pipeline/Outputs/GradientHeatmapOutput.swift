@@ -31,6 +31,9 @@ public struct GradientHeatmapOutput: OutputStage, StagePlugin {
         matrices = try arguments.read(Self.matrices)
     }
 
+    /// Draws from the history and the gradients only.
+    public var writesConcurrently: Bool { true }
+
     public func write(_ report: RunReport, to path: String) throws {
         let history = report.outcome.history
         let layers = report.network.layers

@@ -26,6 +26,9 @@ public struct LossCurveOutput: OutputStage, StagePlugin {
         scale = try arguments.read(Self.scale)
     }
 
+    /// Draws from the history and the gradients only.
+    public var writesConcurrently: Bool { true }
+
     public func write(_ report: RunReport, to path: String) throws {
         try writeChart(chart(report).render(width: options.width, height: height), to: path, report: report)
     }

@@ -60,10 +60,15 @@ public protocol OutputStage: Sendable {
     /// (a decision boundary needs 2 inputs); throws a SpecError pointing at the output.
     func check(_ definition: PipelineDefinition, data: LoadedData) throws
     func write(_ report: RunReport, to path: String) throws
+    /// Whether `write` only reads the report (its history, gradients and definition) and runs
+    /// no pass through the network, whose layers keep their last pass in buffers of their own:
+    /// such outputs are written on several threads at once (`Engine.write`). False by default.
+    var writesConcurrently: Bool { get }
 }
 
 extension OutputStage {
     public func check(_ definition: PipelineDefinition, data: LoadedData) throws {}
+    public var writesConcurrently: Bool { false }
 }
 
 extension Registry {
