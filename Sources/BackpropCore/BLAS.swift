@@ -19,10 +19,33 @@ public enum BLAS {
         return true
     }()
 
-    /// Makes OpenBLAS use `count` threads (≥ 1) from now on.
+    /// Makes OpenBLAS use `count` threads (≥ 1) from now on, and stops its idle threads.
+    ///
+    /// OpenBLAS starts its threads when it is loaded, and an idle one waits for work by calling
+    /// `sched_yield` in a loop for about 0.1 s (its thread timeout) before it sleeps: for the
+    /// first 0.1 s of every process it keeps a core busy, with nothing to do in a run whose
+    /// products are all direct (the seed's), and on the 2-vCPU machine here that slowed the seed
+    /// pipeline's whole process by about a quarter. So the pool is stopped here; the first
+    /// product that uses more than one thread starts it again (OpenBLAS's own lazy start, the
+    /// one it uses after a fork). The pool is started before the count is set, since OpenBLAS
+    /// adds threads for a larger count only to a running pool. Through `dlsym`, as neither
+    /// function is in cblas.h and a build of OpenBLAS without threads has neither.
     public static func setThreadCount(_ count: Int) {
         _ = configured
+        _ = ThreadPool.start?()
         openblas_set_num_threads(Int32(max(1, count)))
+        _ = ThreadPool.stop?()
+    }
+
+    /// OpenBLAS's `blas_thread_init` and `blas_thread_shutdown_` (nil when the library has none).
+    private enum ThreadPool {
+        typealias Call = @convention(c) () -> Int32
+        static let start: Call? = function("blas_thread_init")
+        static let stop: Call? = function("blas_thread_shutdown_")
+
+        static func function(_ name: String) -> Call? {
+            dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: Call.self) }
+        }
     }
 
     /// The kernel family OpenBLAS chose when it was loaded ("Prescott", "SkylakeX", "Zen", ...).
