@@ -249,23 +249,20 @@ public enum Engine {
         }
     }
 
-    /// Writes every output into `folder`: first, in the spec's order, those that run the
-    /// network; then the rest (`writesConcurrently`: the charts and history.csv, most of a
-    /// small run's time) on up to `threads` threads at once, as `--threads` allows. Every output
-    /// is attempted; the error thrown is the first in the spec's order, as if they had been
-    /// written one after another.
+    /// Writes every output into `folder`. With more than one thread: first, in the spec's order,
+    /// those that run the network, then the rest (`writesConcurrently`: the charts and
+    /// history.csv, most of a small run's time) on up to `threads` threads at once, as
+    /// `--threads` allows; with one, all of them in the spec's order. Every output is attempted;
+    /// the error thrown is the first in the spec's order, as if they had been written one after
+    /// another.
     static func write(_ outputs: [any OutputStage], _ report: RunReport, into folder: String, threads: Int) throws {
         var errors = [(any Error)?](repeating: nil, count: outputs.count)
         let concurrent = outputs.indices.filter { outputs[$0].writesConcurrently }
-        for i in outputs.indices where !outputs[i].writesConcurrently {
+        let workers = min(max(threads, 1), concurrent.count)
+        for i in outputs.indices where workers <= 1 || !outputs[i].writesConcurrently {
             do { try outputs[i].write(report, to: folder + "/" + outputs[i].file) } catch { errors[i] = error }
         }
-        let workers = min(max(threads, 1), concurrent.count)
-        if workers <= 1 {
-            for i in concurrent {
-                do { try outputs[i].write(report, to: folder + "/" + outputs[i].file) } catch { errors[i] = error }
-            }
-        } else {
+        if workers > 1 {
             // Each worker takes the next output not yet taken; each slot of `errors` is written by
             // the one worker that wrote that output, and read after every worker has finished.
             let next = Atomic<Int>(0)
