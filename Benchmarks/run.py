@@ -81,7 +81,9 @@ def run_quiet(command, env=None):
 
 def build_binary():
     log("building bp-pipeline (release, .build-bench) ...")
-    subprocess.run(["swift", "build", "-c", "release", "--scratch-path", ".build-bench", "--product", "bp-pipeline"],
+    # Built as the README installs it: with the Swift runtime linked in (it starts faster).
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", ".build-bench",
+                    "--product", "bp-pipeline"],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return os.path.join(ROOT, ".build-bench", "release", "bp-pipeline")
 
@@ -316,8 +318,10 @@ def jobs_for(threads, binary, features, python, peers, c_loop, workloads):
                             launch + [binary, "w1.yaml", "--set", "training.precision=float32", "--threads", "1"],
                             bp_env, "samples/s", bp_samples_and_exchange,
                             skip=skip or ("" if ranks == 0 or mpirun else "no mpirun")))
-    if "seed" in workloads and threads == 1:
-        jobs.append(Job("seed", "bp-pipeline, whole process", "float64", 1,
+    if "seed" in workloads:
+        # In both rounds: with one thread, and with every core as `bp-pipeline Pipelines/seed.yaml`
+        # runs by default (its outputs are then written on the cores at once).
+        jobs.append(Job("seed", "bp-pipeline, whole process", "float64", threads,
                         bp(os.path.join(ROOT, "Pipelines", "seed.yaml")), bp_env, "ms", whole_process_ms))
     return jobs
 
@@ -396,7 +400,9 @@ def targets(jobs, cores):
         ("W3 float64, 1 thread: ≥ 3× PyTorch", ratio("W3", "float64", 1, "PyTorch"), 3, "≥"),
         ("W1 peak RSS ≤ 150 MiB (float32 where supported)",
          bp("W1", "float32", 1, lambda j: j.rss) or bp("W1", "float64", 1, lambda j: j.rss), 150, "≤"),
-        ("Pipelines/seed.yaml whole process ≤ 100 ms", bp("seed", "float64", 1, lambda j: j.figures), 100, "≤"),
+        (f"Pipelines/seed.yaml whole process ≤ 100 ms (default: {cores} threads)",
+         bp("seed", "float64", cores, lambda j: j.figures), 100, "≤"),
+        ("Pipelines/seed.yaml whole process with --threads 1", bp("seed", "float64", 1, lambda j: j.figures), 100, "≤"),
     ]
     plain, two = find("MPI W1", "bp-pipeline, plain", "float32", 1), find("MPI W1", "bp-pipeline, mpirun -np 2", "float32", 1)
     if plain and two and plain.figures and two.figures:
