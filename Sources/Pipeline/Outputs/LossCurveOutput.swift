@@ -26,7 +26,7 @@ public struct LossCurveOutput: OutputStage, StagePlugin {
         scale = try arguments.read(Self.scale)
     }
 
-    /// Draws from the history and the gradients only.
+    /// Draws from the history only.
     public var writesConcurrently: Bool { true }
 
     public func write(_ report: RunReport, to path: String) throws {
