@@ -83,22 +83,9 @@ struct CSVBytes: TextOutputStream {
         if x.isFinite { x.write(to: &self) } else { write(x.description) }
     }
 
-    /// `n.description`'s characters.
+    /// `n.description`'s characters (an epoch's digits fit a String's inline storage: no allocation).
     mutating func append(_ n: Int) {
-        if n < 0 { bytes.append(UInt8(ascii: "-")) }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = n.magnitude
-        withUnsafeMutableBytes(of: &digits) { place in
-            repeat {
-                place[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            } while rest > 0
-            bytes.append(contentsOf: place[(20 - count)...])
-        }
+        write(String(n))
     }
 }
 
