@@ -15,15 +15,11 @@ public struct HistoryOutput: OutputStage, StagePlugin {
     public var writesConcurrently: Bool { true }
 
     public func write(_ report: RunReport, to path: String) throws {
-        try writeBytes(Self.csvBytes(report.outcome.history, layers: report.network.layers.count), to: path)
-    }
-
-    static func csv(_ history: EpochHistory, layers: Int) -> String {
-        String(decoding: csvBytes(history, layers: layers), as: UTF8.self)
+        try writeBytes(Self.csv(report.outcome.history, layers: report.network.layers.count), to: path)
     }
 
     /// history.csv's UTF-8 bytes.
-    static func csvBytes(_ history: EpochHistory, layers: Int) -> [UInt8] {
+    static func csv(_ history: EpochHistory, layers: Int) -> [UInt8] {
         let hasValidationLoss = history.hasValidationLoss
         let hasTrainAccuracy = history.hasTrainAccuracy
         let hasValidationAccuracy = history.hasValidationAccuracy
